@@ -1,0 +1,47 @@
+# Targets: setup, run, test, train, validate, lint, cross-validate, bench, clean.
+# `make run` and `make test` do all set-up on a fresh machine.
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MODEL_STAMP := models/.trained
+NLU_INPUTS := config.yml domain.yml $(wildcard data/nlu/*.yml) $(wildcard data/*.yml) $(wildcard data/jieba/*) $(wildcard bot/nlu/*.py)
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: setup run test train validate lint cross-validate bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock scripts/setup-venv.sh
+	scripts/setup-venv.sh
+
+# Trains only when the NLU data, config or our components changed since the last model.
+$(MODEL_STAMP): $(STAMP) $(NLU_INPUTS)
+	$(BIN)/bot train
+
+train: $(MODEL_STAMP)
+
+run: $(MODEL_STAMP)
+	$(BIN)/bot serve
+
+test: $(MODEL_STAMP)
+	$(BIN)/bot faq check data/faq
+	$(BIN)/rasa data validate --data data/nlu data/rules.yml --fail-on-warnings
+	$(BIN)/python -m pytest
+
+validate: $(STAMP)
+	$(BIN)/rasa data validate --data data/nlu data/rules.yml --fail-on-warnings
+	$(BIN)/bot faq check data/faq
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot actions tests scripts
+
+cross-validate: $(STAMP)
+	$(BIN)/rasa test nlu --cross-validation --folds 5 --config config.yml --nlu data/nlu --domain domain.yml --out results
+
+bench: $(MODEL_STAMP)
+	$(BIN)/python scripts/bench_faq.py
+	$(BIN)/python scripts/bench_triage.py
+
+clean:
+	rm -rf models results .pytest_cache

@@ -1,0 +1,303 @@
+"""The `bot` command: parsing arguments and printing; the work is done by the modules it calls."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence
+
+from bot.errors import BotError
+
+EXAMPLES: Dict[str, str] = {
+    "train": "example: bot train",
+    "parse": "example: bot parse --channel comment '//@某某: 转发微博' '/greet' 'X5多少钱'",
+    "faq check": "example: bot faq check data/faq   (exit status 1 when any problem is found)",
+    "faq search": "example: bot faq search '保修多久' --department after_sales",
+    "triage": "example: bot triage ../shared/eval/dev.jsonl -o out.jsonl --dry-run",
+    "eval": "example: bot eval ../shared/eval/dev.jsonl --min-precision 0.97 --min-coverage 0.85",
+    "db migrate": "example: BOT_DATABASE_URL=postgresql://localhost/test bot db migrate",
+    "queue": "example: bot queue list --department after_sales",
+    "serve": "example: bot serve   (Ctrl-C stops everything)",
+}
+
+
+def _settings():
+    from bot.settings import Settings
+
+    return Settings.from_env()
+
+
+def _triage_engine(settings):
+    from bot.decide import DecideSettings
+    from bot.faq.library import FaqLibrary
+    from bot.nlu.parser import NluParser
+    from bot.triage import Triage
+
+    library = FaqLibrary(settings.faq_dir)
+    parser = NluParser.load(settings.model_dir)
+    decide_settings = DecideSettings(settings.answer_threshold, settings.intent_threshold)
+    return Triage(parser.parse_batch, lambda: library.index, decide_settings), parser
+
+
+# ---------------------------------------------------------------- train / parse
+def cmd_train(args: argparse.Namespace) -> int:
+    from bot.nlu.training import train
+
+    path = train(Path(args.out))
+    print(f"model written to {path}")
+    return 0
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from bot.triage import Inbound
+
+    settings = _settings()
+    triage, _ = _triage_engine(settings)
+    texts: Sequence[str] = args.text
+    interactive = not texts
+    while True:
+        if interactive:
+            try:
+                line = input("fan> ")
+            except EOFError:
+                return 0
+            if not line.strip():
+                continue
+            texts = [line]
+        items = [Inbound(str(i), args.channel, t) for i, t in enumerate(texts)]
+        for item in triage.run(items):
+            record = item.record()
+            record["text"] = item.message.text
+            record["entities"] = [{k: e[k] for k in ("entity", "value")} for e in item.nlu.entities]
+            record["reason"] = item.outcome.reason
+            print(json.dumps(record, ensure_ascii=False))
+        if not interactive:
+            return 0
+
+
+# ---------------------------------------------------------------- faq
+def cmd_faq_check(args: argparse.Namespace) -> int:
+    from bot.faq.library import build_index
+
+    paths = [Path(p) for p in (args.paths or ["data/faq"])]
+    problems = []
+    entries = 0
+    for path in paths:
+        if path.is_dir():
+            index, found = build_index(path)
+            entries += len(index.entries) if index else 0
+        else:
+            from bot.faq.loader import load_faq
+
+            loaded, found = load_faq([path])
+            entries += len(loaded)
+        problems.extend(found)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} 个问题，FAQ 未通过检查", file=sys.stderr)
+        return 1
+    print(f"OK: {entries} 条 FAQ 通过检查")
+    return 0
+
+
+def cmd_faq_search(args: argparse.Namespace) -> int:
+    from bot.faq.library import build_index
+    from bot.text import normalise
+
+    index, problems = build_index(Path(args.faq_dir))
+    if index is None:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 1
+    query = normalise(args.question).text
+    matches = index.search(query, args.department, args.intent, limit=args.limit)
+    if not matches:
+        print("no match")
+        return 0
+    for m in matches:
+        print(f"{m.score:.3f}  {m.entry.id:<28} [{m.entry.department}]  {m.entry.question}")
+        print(f"       matched: {m.matched[:60]}")
+    return 0
+
+
+# ---------------------------------------------------------------- triage / eval
+def _open_queue(settings):
+    from bot.store.db import make_engine, make_session_factory, migrate
+
+    migrate(settings.database_url)
+    return make_session_factory(make_engine(settings.database_url))
+
+
+def _run_triage(path: Path, batch_size: int, on_batch: Optional[Callable] = None) -> List:
+    from bot.triage import read_jsonl
+
+    settings = _settings()
+    triage, _ = _triage_engine(settings)
+    errors: List[str] = []
+
+    def report(exc: BotError) -> None:
+        errors.append(str(exc))
+        print(f"{path}: skipped {exc}", file=sys.stderr)
+
+    with path.open(encoding="utf-8") as handle:
+        items = list(read_jsonl(handle, report))
+    progress = None
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        progress = tqdm(total=len(items), unit="msg", file=sys.stderr)
+    results = []
+    for start in range(0, len(items), batch_size):
+        chunk = triage.run(items[start : start + batch_size])
+        if on_batch:
+            on_batch(chunk)
+        results.extend(chunk)
+        if progress:
+            progress.update(len(chunk))
+    if progress:
+        progress.close()
+    return results
+
+
+def cmd_triage(args: argparse.Namespace) -> int:
+    from bot.store.queue import NewTicket, submit
+    from bot.triage import is_handoff
+
+    factory = None if args.dry_run else _open_queue(_settings())
+
+    def enqueue(chunk) -> None:
+        if factory is None:
+            return
+        for item in chunk:
+            if is_handoff(item):
+                o = item.outcome
+                submit(factory, NewTicket(
+                    channel=item.inbound.channel, fan_id=item.inbound.fan_id,
+                    conversation_id=f"{item.inbound.channel}:{item.inbound.conversation_id}",
+                    department=o.department or "pr", reason=o.reason, original_text=item.inbound.text,
+                    normalised_text=item.message.text, intent=o.intent, confidence=o.confidence,
+                    priority=o.priority, faq_candidates=item.candidates()))
+
+    results = _run_triage(Path(args.input), args.batch_size, enqueue)
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    try:
+        for item in results:
+            out.write(json.dumps(item.record(), ensure_ascii=False) + "\n")
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot.evaluate import score
+
+    path = Path(args.labelled)
+    results = _run_triage(path, args.batch_size)
+    cases = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    report = score(cases, [r.record() for r in results])
+    figures = report.figures()
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(f"cases: {report.total}")
+        for name, value in figures.items():
+            print(f"{name:<24} {value:.3f}")
+        print("\ndepartment            cases  correct")
+        for dept, row in sorted(report.departments.items()):
+            print(f"{dept:<20} {row['cases']:>6} {row['correct']:>8}")
+        print(f"\nwrong or misrouted: {len(report.wrong)}")
+        for w in report.wrong:
+            print(f"  {w['id']} [{w['channel']}] expect {w['expect']}/{w['expect_department']} got "
+                  f"{w['action']}/{w['department']} ({w['intent']} {w['confidence']}) {w['text'][:50]!r}")
+            if w["reply"]:
+                print(f"      reply: {w['reply'][:80]!r}")
+    failed = [
+        (name, figures[key], limit)
+        for name, key, limit in (
+            ("precision", "auto_answer_precision", args.min_precision),
+            ("coverage", "answer_coverage", args.min_coverage),
+            ("handoff recall", "handoff_recall", args.min_recall),
+            ("routing", "routing_accuracy", args.min_routing),
+        )
+        if limit is not None and figures[key] < limit
+    ]
+    for name, value, limit in failed:
+        print(f"FAIL: {name} {value:.3f} < {limit}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_db_migrate(args: argparse.Namespace) -> int:
+    from bot.store.db import migrate
+
+    settings = _settings()
+    migrate(settings.database_url)
+    print(f"database at {settings.database_url.split('@')[-1]} is at the newest schema")
+    return 0
+
+
+# ---------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bot", description="Fan-service assistant for @云雀手机.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func: Callable, help_text: str, parent=sub, key: Optional[str] = None):
+        p = parent.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES.get(key or name),
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("train", cmd_train, "Train the Rasa model from config.yml, domain.yml and data/.")
+    p.add_argument("--out", default="models", help="model directory (default: models)")
+
+    p = add("parse", cmd_parse, "Parse fan messages and show the decision (interactive without TEXT).")
+    p.add_argument("text", nargs="*", help="messages to parse; none reads lines from standard input")
+    p.add_argument("--channel", choices=("comment", "dm"), default="dm")
+
+    faq = sub.add_parser("faq", help="Check and search the FAQ files.").add_subparsers(dest="faq_command", required=True)
+    p = add("check", cmd_faq_check, "Check FAQ files; prints file:line: [field] problem and the fix.", faq, "faq check")
+    p.add_argument("paths", nargs="*", help="FAQ directories or files (default: data/faq)")
+    p = add("search", cmd_faq_search, "Show the best FAQ matches for a question, with scores.", faq, "faq search")
+    p.add_argument("question")
+    p.add_argument("--department", help="department prior, e.g. after_sales")
+    p.add_argument("--intent", help="intent prior, e.g. ask_warranty")
+    p.add_argument("--limit", type=int, default=5)
+    p.add_argument("--faq-dir", default="data/faq")
+
+    p = add("triage", cmd_triage, "Decide every message of a JSON-lines file; handoffs go to the queue.")
+    p.add_argument("input", help="JSON lines with id, channel (comment|dm) and text")
+    p.add_argument("-o", "--output", help="write results here (default: standard output)")
+    p.add_argument("--dry-run", action="store_true", help="do not write tickets to the queue")
+    p.add_argument("--batch-size", type=int, default=512)
+
+    p = add("eval", cmd_eval, "Score triage (dry run) against a labelled JSON-lines file.")
+    p.add_argument("labelled")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--batch-size", type=int, default=512)
+    p.add_argument("--min-precision", type=float)
+    p.add_argument("--min-coverage", type=float)
+    p.add_argument("--min-recall", type=float)
+    p.add_argument("--min-routing", type=float)
+
+    db = sub.add_parser("db", help="Database schema.").add_subparsers(dest="db_command", required=True)
+    add("migrate", cmd_db_migrate, "Upgrade the database (BOT_DATABASE_URL) to the newest schema.", db, "db migrate")
+
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except BotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Score triage output against labelled cases (format of shared/eval/README.md).
+
+The rules mirror the labelling guide: an answer counts only if every must_contain group matches;
+social is satisfied by a social reply or by silence; ignore only by silence; any reply that holds
+a must_not_contain string is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence
+
+_WS = re.compile(r"\s+")
+
+
+def _squash(text: Optional[str]) -> str:
+    return _WS.sub("", text or "")
+
+
+def answer_matches(reply: Optional[str], must_contain: Sequence[Sequence[str]]) -> bool:
+    body = _squash(reply)
+    return all(any(_squash(alt) in body for alt in group) for group in must_contain)
+
+
+def judge(case: Dict[str, Any], out: Dict[str, Any]) -> bool:
+    reply = out.get("reply")
+    if any(_squash(s) in _squash(reply) for s in case.get("must_not_contain") or [] if s):
+        return False
+    expect, action = case["expect"], out["action"]
+    if expect == "answer":
+        return action == "answer" and answer_matches(reply, case.get("must_contain") or [])
+    if expect == "handoff":
+        return action == "handoff"
+    if expect == "social":
+        return action in ("social", "ignore")
+    return action == "ignore"
+
+
+@dataclass
+class Report:
+    total: int = 0
+    correct: int = 0
+    answered: int = 0
+    answered_correct: int = 0
+    answer_cases: int = 0
+    handoff_cases: int = 0
+    handoff_caught: int = 0
+    routed_right: int = 0
+    ignore_cases: int = 0
+    ignored: int = 0
+    departments: Dict[str, Dict[str, int]] = field(default_factory=dict)
+    wrong: List[Dict[str, Any]] = field(default_factory=list)
+
+    @staticmethod
+    def _ratio(a: int, b: int) -> float:
+        return round(a / b, 4) if b else 0.0
+
+    def figures(self) -> Dict[str, float]:
+        return {
+            "auto_answer_precision": self._ratio(self.answered_correct, self.answered),
+            "answer_coverage": self._ratio(self.answered_correct, self.answer_cases),
+            "handoff_recall": self._ratio(self.handoff_caught, self.handoff_cases),
+            "routing_accuracy": self._ratio(self.routed_right, self.handoff_caught),
+            "spam_ignore_rate": self._ratio(self.ignored, self.ignore_cases),
+            "outcome_accuracy": self._ratio(self.correct, self.total),
+        }
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {"cases": self.total, **self.figures(), "departments": self.departments, "wrong": self.wrong}
+
+
+def score(cases: Sequence[Dict[str, Any]], outputs: Sequence[Dict[str, Any]]) -> Report:
+    by_id = {o["id"]: o for o in outputs}
+    report = Report()
+    for case in cases:
+        out = by_id.get(str(case["id"]))
+        if out is None:
+            continue
+        report.total += 1
+        ok = judge(case, out)
+        report.correct += ok
+        expect = case["expect"]
+        if out["action"] == "answer":
+            report.answered += 1
+            report.answered_correct += expect == "answer" and ok
+        if expect == "answer":
+            report.answer_cases += 1
+        elif expect == "handoff":
+            report.handoff_cases += 1
+            if out["action"] == "handoff":
+                report.handoff_caught += 1
+                report.routed_right += out.get("department") == case.get("department")
+        elif expect == "ignore":
+            report.ignore_cases += 1
+            report.ignored += out["action"] == "ignore"
+        dept = case.get("department") or f"({expect})"
+        row = report.departments.setdefault(dept, {"cases": 0, "correct": 0})
+        row["cases"] += 1
+        row["correct"] += ok
+        if not ok or (expect == "handoff" and out.get("department") != case.get("department")):
+            report.wrong.append({
+                "id": case["id"], "channel": case["channel"], "text": case["text"],
+                "expect": expect, "expect_department": case.get("department"),
+                "action": out["action"], "department": out.get("department"),
+                "intent": out.get("intent"), "confidence": out.get("confidence"),
+                "faq_id": out.get("faq_id"), "reply": out.get("reply"),
+            })
+    return report

@@ -1,0 +1,1 @@
+"""FAQ: schema, loading and checking with line numbers, the search index, hot reload."""

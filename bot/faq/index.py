@@ -1,0 +1,153 @@
+"""Rank FAQ entries for a fan's question.
+
+TF-IDF over jieba words plus character bigrams (bigrams catch typos and words jieba splits
+differently), after rewriting staff-edited synonyms to one canonical form. An entry is scored by
+its best-matching phrasing (question, alternates, and its answer at a discount), so adding a
+phrasing to the file directly helps. The department and intent from the NLU act as priors.
+Scores are cosine similarities in [0, 1], so the auto-answer threshold is a plain setting.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from bot.faq.model import FaqEntry
+
+ANSWER_WEIGHT = 0.6
+OTHER_DEPARTMENT_FACTOR = 0.8
+SAME_INTENT_BONUS = 0.08
+_KEEP = re.compile(r"[\u4e00-\u9fffA-Za-z0-9+.]+")
+STOPWORDS = frozenset(
+    "的 了 吗 呢 啊 呀 吧 嘛 么 哦 噢 哈 是 我 你 们 在 有 和 就 都 也 还 这 那 个 请问 问 一下 想 下 能 可以 会 要 怎么 什么 啥".split()
+)
+
+
+@dataclass(frozen=True)
+class Match:
+    entry: FaqEntry
+    score: float
+    matched: str
+
+
+class Synonyms:
+    """Rewrites each variant to its canonical word, longest variant first."""
+
+    def __init__(self, groups: Dict[str, Sequence[str]]) -> None:
+        pairs = [(v.lower(), canon.lower()) for canon, variants in groups.items() for v in variants if v]
+        pairs.sort(key=lambda p: -len(p[0]))
+        self._pairs = pairs
+        self._pattern = re.compile("|".join(re.escape(v) for v, _ in pairs)) if pairs else None
+        self._map = dict(pairs)
+
+    def apply(self, text: str) -> str:
+        text = text.lower()
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda m: self._map[m.group(0)], text)
+
+
+JIEBA_DICT_DIR = Path("data/jieba")
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    """jieba with the project's user dictionary, the one the Rasa tokenizer loads too."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    if JIEBA_DICT_DIR.is_dir():
+        for path in sorted(JIEBA_DICT_DIR.iterdir()):
+            jieba.load_userdict(str(path))
+    return jieba
+
+
+def analyse(text: str) -> List[str]:
+    """Words (jieba, stop words removed) and character bigrams of the Chinese runs."""
+    jieba = _jieba()
+    words = [w for w in jieba.lcut(text) if _KEEP.fullmatch(w) and w not in STOPWORDS]
+    grams: List[str] = []
+    for run in re.findall(r"[\u4e00-\u9fff]+", text):
+        grams.extend("#" + run[i : i + 2] for i in range(len(run) - 1))
+    return words + grams
+
+
+class FaqIndex:
+    """An immutable search index over one consistent set of entries."""
+
+    def __init__(self, entries: Sequence[FaqEntry], synonyms: Optional[Synonyms] = None) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.entries: List[FaqEntry] = list(entries)
+        self.by_id = {e.id: e for e in self.entries}
+        self.synonyms = synonyms or Synonyms({})
+        docs: List[str] = []
+        owners: List[int] = []
+        weights: List[float] = []
+        for i, entry in enumerate(self.entries):
+            for q in entry.questions:
+                docs.append(q)
+                owners.append(i)
+                weights.append(1.0)
+            docs.append(entry.answer)
+            owners.append(i)
+            weights.append(ANSWER_WEIGHT)
+        self._docs = docs
+        self._owners = np.array(owners, dtype=np.int64)
+        self._weights = np.array(weights)
+        self._vectorizer = TfidfVectorizer(analyzer=self._analyse, sublinear_tf=True, norm="l2")
+        self._matrix = self._vectorizer.fit_transform(docs) if docs else None
+        self._departments = np.array([e.department for e in self.entries])
+        self._intents = np.array([e.intent or "" for e in self.entries])
+
+    def _analyse(self, text: str) -> List[str]:
+        return analyse(self.synonyms.apply(text))
+
+    def search(
+        self,
+        text: str,
+        department: Optional[str] = None,
+        intent: Optional[str] = None,
+        limit: int = 5,
+    ) -> List[Match]:
+        """Best entries first; `department` and `intent` (from the NLU) are soft priors."""
+        if self._matrix is None or not text.strip():
+            return []
+        query = self._vectorizer.transform([text])
+        if query.nnz == 0:
+            return []
+        sims = (self._matrix @ query.T).toarray().ravel() * self._weights
+        best = np.zeros(len(self.entries))
+        np.maximum.at(best, self._owners, sims)
+        if department:
+            best = np.where(self._departments == department, best, best * OTHER_DEPARTMENT_FACTOR)
+        if intent:
+            best = np.where(self._intents == intent, np.minimum(best + SAME_INTENT_BONUS, 1.0), best)
+        top = np.argsort(-best)[:limit]
+        return [
+            Match(self.entries[i], float(round(best[i], 4)), self._best_phrasing(sims, i))
+            for i in top
+            if best[i] > 0
+        ]
+
+    def _best_phrasing(self, sims: np.ndarray, entry_index: int) -> str:
+        docs = np.flatnonzero(self._owners == entry_index)
+        return self._docs[docs[np.argmax(sims[docs])]]
+
+    def best(self, text: str, department: Optional[str] = None, intent: Optional[str] = None) -> Optional[Match]:
+        found = self.search(text, department, intent, limit=1)
+        return found[0] if found else None
+
+
+def top_pair(matches: Sequence[Match]) -> Tuple[Optional[Match], float]:
+    """The best match and its margin over the runner-up (0 when alone)."""
+    if not matches:
+        return None, 0.0
+    second = matches[1].score if len(matches) > 1 else 0.0
+    return matches[0], matches[0].score - second

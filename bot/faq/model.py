@@ -1,0 +1,68 @@
+"""FAQ entries and check problems.
+
+Activities have dates and the bot must never present an ended one as current, so an entry knows
+its own validity and picks the text to send by channel and time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import List, Optional, Tuple
+
+# The manuals' dates are Beijing time.
+CHINA_TZ = timezone(timedelta(hours=8))
+
+COMMENT, DM = "comment", "dm"
+CHANNELS = (COMMENT, DM)
+DM_LIMIT = 300  # Weibo's private-message limit (characters, strictly under 300 per the API doc)
+COMMENT_LIMIT = 140  # Weibo's comment limit
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in an FAQ file, phrased for the staff who edit it."""
+
+    file: str
+    line: int
+    field: str
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: [{self.field}] {self.message}。修改方法：{self.fix}"
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    id: str
+    department: str
+    question: str
+    answer: str
+    comment: str
+    alternates: Tuple[str, ...] = ()
+    intent: Optional[str] = None
+    valid_from: Optional[datetime] = None
+    valid_until: Optional[datetime] = None
+    ended_answer: Optional[str] = None
+    file: str = ""
+    line: int = 0
+    keywords: Tuple[str, ...] = field(default=())
+
+    @property
+    def questions(self) -> List[str]:
+        return [self.question, *self.alternates]
+
+    def status(self, now: datetime) -> str:
+        """'upcoming', 'active' or 'ended' at `now`."""
+        if self.valid_until is not None and now > self.valid_until:
+            return "ended"
+        if self.valid_from is not None and now < self.valid_from:
+            return "upcoming"
+        return "active"
+
+    def reply(self, channel: str, now: datetime) -> str:
+        """The text to send: the ended notice after the end, else the comment or DM answer."""
+        if self.status(now) == "ended" and self.ended_answer:
+            return self.ended_answer
+        return self.comment if channel == COMMENT else self.answer

@@ -1,0 +1,45 @@
+"""The NLU's verdict on one message, independent of Rasa's dict layout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+from bot.intents import FALLBACK_INTENT
+
+
+@dataclass(frozen=True)
+class NluResult:
+    intent: Optional[str]
+    confidence: float
+    ranking: Tuple[Tuple[str, float], ...] = ()
+    entities: Tuple[Dict[str, Any], ...] = field(default=())
+
+    @classmethod
+    def from_parse(cls, data: Dict[str, Any]) -> "NluResult":
+        intent = data.get("intent") or {}
+        ranking = tuple(
+            (r["name"], float(r.get("confidence") or 0.0)) for r in data.get("intent_ranking") or [] if r.get("name")
+        )
+        return cls(
+            intent=intent.get("name"),
+            confidence=float(intent.get("confidence") or 0.0),
+            ranking=ranking,
+            entities=tuple(data.get("entities") or ()),
+        )
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.intent in (None, FALLBACK_INTENT)
+
+    def top_real_intent(self) -> Tuple[Optional[str], float]:
+        """The best intent that is not the fallback, with its confidence."""
+        if not self.is_fallback:
+            return self.intent, self.confidence
+        for name, conf in self.ranking:
+            if name != FALLBACK_INTENT:
+                return name, conf
+        return None, 0.0
+
+    def entity_values(self, label: str) -> List[str]:
+        return [str(e.get("value")) for e in self.entities if e.get("entity") == label]

@@ -1,0 +1,72 @@
+"""Settings, read once at the edge (CLI, serve, actions) from the environment and `.env`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional
+
+from bot.errors import ConfigError
+
+WEIBO_API = "https://api.weibo.com"
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not a number: set it to e.g. {default}") from exc
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not a whole number: set it to e.g. {default}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    faq_dir: Path
+    model_dir: Path
+    answer_threshold: float
+    intent_threshold: float
+    weibo_app_secret: str
+    weibo_access_token: str
+    weibo_api_base: str
+    weibo_poll_seconds: float
+    rasa_port: int
+    actions_port: int
+    console_port: int
+
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = Path(".env")) -> "Settings":
+        if env is None:
+            if dotenv is not None and dotenv.exists():
+                from dotenv import load_dotenv
+
+                load_dotenv(dotenv, override=False)
+            env = os.environ
+        data_dir = Path(env.get("BOT_DATA_DIR", "var"))
+        return cls(
+            database_url=env.get("BOT_DATABASE_URL") or f"sqlite:///{data_dir / 'bot.sqlite3'}",
+            faq_dir=Path(env.get("BOT_FAQ_DIR", "data/faq")),
+            model_dir=Path(env.get("BOT_MODEL_DIR", "models")),
+            answer_threshold=_float(env, "BOT_ANSWER_THRESHOLD", 0.45),
+            intent_threshold=_float(env, "BOT_INTENT_THRESHOLD", 0.5),
+            weibo_app_secret=env.get("WEIBO_APP_SECRET", ""),
+            weibo_access_token=env.get("WEIBO_ACCESS_TOKEN", ""),
+            weibo_api_base=env.get("WEIBO_API_BASE", WEIBO_API).rstrip("/"),
+            weibo_poll_seconds=_float(env, "WEIBO_POLL_SECONDS", 10.0),
+            rasa_port=_int(env, "BOT_RASA_PORT", 5005),
+            actions_port=_int(env, "BOT_ACTIONS_PORT", 5055),
+            console_port=_int(env, "BOT_CONSOLE_PORT", 8000),
+        )

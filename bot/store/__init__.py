@@ -1,0 +1,1 @@
+"""Persistence: engine and session factories, tables, migrations, the ticket queue."""

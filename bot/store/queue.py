@@ -1,0 +1,245 @@
+"""The handoff queue: tickets for humans, tagged by department, with an audit trail.
+
+Each function is one short transaction on a session the caller provides. Claims are safe under
+concurrency: on PostgreSQL the next ticket is picked with `FOR UPDATE SKIP LOCKED`; on every
+backend the claim itself is an UPDATE guarded by the expected status, and a row count of 0 means
+somebody else won.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional, Sequence
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.errors import QueueError
+from bot.intents import DEPARTMENTS
+from bot.store.tables import (
+    ANSWERED,
+    CLAIMED,
+    CLOSED,
+    DISMISSED,
+    OPEN_STATUSES,
+    STATUSES,
+    WAITING,
+    ticket_events,
+    ticket_messages,
+    tickets,
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    channel: str
+    fan_id: str
+    conversation_id: str
+    department: str
+    reason: str
+    original_text: str
+    normalised_text: str
+    intent: Optional[str] = None
+    confidence: float = 0.0
+    priority: int = 0
+    faq_candidates: Sequence[Dict[str, Any]] = ()
+
+
+def _event(session: Session, ticket_id: int, kind: str, actor: str, from_status: Optional[str],
+           to_status: Optional[str], detail: str = "") -> None:
+    session.execute(insert(ticket_events).values(
+        ticket_id=ticket_id, kind=kind, actor=actor, from_status=from_status, to_status=to_status,
+        detail=detail, created_at=utcnow()))
+
+
+def _add_message(session: Session, ticket_id: int, author: str, original: str, normalised: str,
+                 direction: str = "in") -> None:
+    session.execute(insert(ticket_messages).values(
+        ticket_id=ticket_id, author=author, original_text=original, normalised_text=normalised,
+        direction=direction, created_at=utcnow()))
+
+
+def open_ticket_id(session: Session, channel: str, conversation_id: str) -> Optional[int]:
+    return session.execute(
+        select(tickets.c.id).where(tickets.c.channel == channel, tickets.c.conversation_id == conversation_id,
+                                   tickets.c.status.in_(OPEN_STATUSES))
+    ).scalar_one_or_none()
+
+
+def submit(factory: "sessionmaker[Session]", new: NewTicket) -> int:
+    """Open a ticket, or attach the message to the conversation's open ticket; returns its id."""
+    if new.department not in DEPARTMENTS:
+        raise QueueError(f"unknown department {new.department!r}: use one of {', '.join(DEPARTMENTS)}")
+    for _attempt in range(3):
+        try:
+            with factory.begin() as session:
+                existing = open_ticket_id(session, new.channel, new.conversation_id)
+                if existing is not None:
+                    _add_message(session, existing, new.fan_id, new.original_text, new.normalised_text)
+                    session.execute(update(tickets).where(
+                        tickets.c.id == existing, tickets.c.priority < new.priority
+                    ).values(priority=new.priority))
+                    session.execute(update(tickets).where(tickets.c.id == existing).values(updated_at=utcnow()))
+                    _event(session, existing, "message_attached", new.fan_id, None, None, new.reason)
+                    return existing
+                now = utcnow()
+                ticket_id = session.execute(insert(tickets).values(
+                    channel=new.channel, fan_id=new.fan_id, conversation_id=new.conversation_id,
+                    department=new.department, intent=new.intent, confidence=float(new.confidence),
+                    reason=new.reason, priority=new.priority, status=WAITING,
+                    faq_candidates=json.dumps(list(new.faq_candidates), ensure_ascii=False),
+                    created_at=now, updated_at=now,
+                ).returning(tickets.c.id)).scalar_one()
+                _add_message(session, ticket_id, new.fan_id, new.original_text, new.normalised_text)
+                _event(session, ticket_id, "created", "bot", None, WAITING, new.reason)
+                return ticket_id
+        except IntegrityError:
+            continue  # another writer opened the conversation's ticket first: attach to it
+    raise QueueError(f"could not open a ticket for conversation {new.conversation_id!r}: retry later")
+
+
+def get(session: Session, ticket_id: int) -> Dict[str, Any]:
+    row = session.execute(select(tickets).where(tickets.c.id == ticket_id)).mappings().one_or_none()
+    if row is None:
+        raise QueueError(f"ticket {ticket_id} does not exist: list tickets with `bot queue list`")
+    return dict(row)
+
+
+def messages(session: Session, ticket_id: int) -> List[Dict[str, Any]]:
+    rows = session.execute(select(ticket_messages).where(ticket_messages.c.ticket_id == ticket_id)
+                           .order_by(ticket_messages.c.id)).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def events(session: Session, ticket_id: int) -> List[Dict[str, Any]]:
+    rows = session.execute(select(ticket_events).where(ticket_events.c.ticket_id == ticket_id)
+                           .order_by(ticket_events.c.id)).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def listing(session: Session, departments: Optional[Sequence[str]] = None,
+            statuses: Sequence[str] = OPEN_STATUSES, limit: int = 200) -> List[Dict[str, Any]]:
+    """Tickets by priority then age (oldest first), as an operator works through them."""
+    query = select(tickets).where(tickets.c.status.in_(list(statuses)))
+    if departments:
+        query = query.where(tickets.c.department.in_(list(departments)))
+    query = query.order_by(tickets.c.priority.desc(), tickets.c.created_at, tickets.c.id).limit(limit)
+    return [dict(r) for r in session.execute(query).mappings().all()]
+
+
+def _transition(factory: "sessionmaker[Session]", ticket_id: int, actor: str, kind: str,
+                allowed_from: Sequence[str], to_status: str, values: Dict[str, Any],
+                detail: str = "", require_holder: bool = False) -> Dict[str, Any]:
+    with factory.begin() as session:
+        current = get(session, ticket_id)
+        if current["status"] not in allowed_from:
+            holder = f" by {current['assignee']}" if current["assignee"] else ""
+            raise QueueError(f"ticket {ticket_id} is {current['status']}{holder}: cannot {kind} it "
+                             f"(only from {', '.join(allowed_from)})")
+        if require_holder and current["status"] == CLAIMED and current["assignee"] not in (None, actor):
+            raise QueueError(f"ticket {ticket_id} is claimed by {current['assignee']}: ask them, or reassign it")
+        result = session.execute(update(tickets).where(
+            and_(tickets.c.id == ticket_id, tickets.c.status == current["status"])
+        ).values(status=to_status, updated_at=utcnow(), **values))
+        if result.rowcount != 1:
+            raise QueueError(f"ticket {ticket_id} changed while you were acting on it: look at it again")
+        _event(session, ticket_id, kind, actor, current["status"], to_status, detail)
+        return get(session, ticket_id)
+
+
+def claim(factory: "sessionmaker[Session]", ticket_id: int, operator: str) -> Dict[str, Any]:
+    with factory.begin() as session:
+        current = get(session, ticket_id)
+        if current["status"] == CLAIMED:
+            raise QueueError(f"ticket {ticket_id} is already claimed by {current['assignee']}")
+        result = session.execute(update(tickets).where(
+            tickets.c.id == ticket_id, tickets.c.status == WAITING
+        ).values(status=CLAIMED, assignee=operator, updated_at=utcnow()))
+        if result.rowcount != 1:
+            latest = get(session, ticket_id)
+            raise QueueError(f"ticket {ticket_id} is {latest['status']}"
+                             + (f" (claimed by {latest['assignee']})" if latest["assignee"] else "")
+                             + ": only waiting tickets can be claimed")
+        _event(session, ticket_id, "claimed", operator, WAITING, CLAIMED)
+        return get(session, ticket_id)
+
+
+def claim_next(factory: "sessionmaker[Session]", operator: str,
+               departments: Optional[Sequence[str]] = None) -> Optional[Dict[str, Any]]:
+    """Claim the most urgent waiting ticket; None when nothing is waiting."""
+    for _attempt in range(20):
+        with factory.begin() as session:
+            query = select(tickets.c.id).where(tickets.c.status == WAITING)
+            if departments:
+                query = query.where(tickets.c.department.in_(list(departments)))
+            query = query.order_by(tickets.c.priority.desc(), tickets.c.created_at, tickets.c.id).limit(1)
+            if session.bind.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            ticket_id = session.execute(query).scalar_one_or_none()
+            if ticket_id is None:
+                return None
+            result = session.execute(update(tickets).where(
+                tickets.c.id == ticket_id, tickets.c.status == WAITING
+            ).values(status=CLAIMED, assignee=operator, updated_at=utcnow()))
+            if result.rowcount == 1:
+                _event(session, ticket_id, "claimed", operator, WAITING, CLAIMED)
+                return get(session, ticket_id)
+    return None
+
+
+def release(factory: "sessionmaker[Session]", ticket_id: int, operator: str) -> Dict[str, Any]:
+    return _transition(factory, ticket_id, operator, "released", (CLAIMED,), WAITING, {"assignee": None},
+                       require_holder=True)
+
+
+def record_reply(factory: "sessionmaker[Session]", ticket_id: int, operator: str, text: str) -> Dict[str, Any]:
+    """Mark the ticket answered by `operator` and keep the reply on it (sending is the outbox's job)."""
+    with factory.begin() as session:
+        current = get(session, ticket_id)
+        if current["status"] not in (WAITING, CLAIMED, ANSWERED):
+            raise QueueError(f"ticket {ticket_id} is {current['status']}: reopen is not possible, the fan's "
+                             "next message opens a new ticket")
+        if current["status"] == CLAIMED and current["assignee"] not in (None, operator):
+            raise QueueError(f"ticket {ticket_id} is claimed by {current['assignee']}: ask them, or reassign it")
+        result = session.execute(update(tickets).where(
+            tickets.c.id == ticket_id, tickets.c.status == current["status"]
+        ).values(status=ANSWERED, assignee=operator, updated_at=utcnow()))
+        if result.rowcount != 1:
+            raise QueueError(f"ticket {ticket_id} changed while you were replying: look at it again")
+        _add_message(session, ticket_id, operator, text, text, direction="out")
+        _event(session, ticket_id, "answered", operator, current["status"], ANSWERED, text)
+        return get(session, ticket_id)
+
+
+def close(factory: "sessionmaker[Session]", ticket_id: int, operator: str, note: str = "") -> Dict[str, Any]:
+    return _transition(factory, ticket_id, operator, "closed", OPEN_STATUSES, CLOSED,
+                       {"closed_at": utcnow()}, note, require_holder=True)
+
+
+def dismiss(factory: "sessionmaker[Session]", ticket_id: int, operator: str, note: str = "") -> Dict[str, Any]:
+    return _transition(factory, ticket_id, operator, "dismissed", OPEN_STATUSES, DISMISSED,
+                       {"closed_at": utcnow()}, note, require_holder=True)
+
+
+def reassign(factory: "sessionmaker[Session]", ticket_id: int, operator: str, department: str) -> Dict[str, Any]:
+    """Hand the ticket to another department; it waits there, unclaimed."""
+    if department not in DEPARTMENTS:
+        raise QueueError(f"unknown department {department!r}: use one of {', '.join(DEPARTMENTS)}")
+    return _transition(factory, ticket_id, operator, "reassigned", OPEN_STATUSES, WAITING,
+                       {"department": department, "assignee": None}, f"to {department}")
+
+
+def status_counts(session: Session) -> Dict[str, Dict[str, int]]:
+    rows = session.execute(select(tickets.c.department, tickets.c.status, func.count())
+                           .group_by(tickets.c.department, tickets.c.status)).all()
+    out: Dict[str, Dict[str, int]] = {}
+    for dept, status, count in rows:
+        out.setdefault(dept, {s: 0 for s in STATUSES})[status] = count
+    return out

@@ -1,0 +1,93 @@
+"""Tables of the handoff queue (schema changes go through the Alembic migrations beside this).
+
+Ticket lifecycle (`tickets.status`):
+
+    waiting --claim--> claimed --reply--> answered --close--> closed
+       |                  |  \\--release--> waiting          ^
+       |                  \\--close/dismiss------------------/ dismissed
+       \\--close/dismiss--> closed / dismissed
+
+waiting, claimed and answered are *open*: a fan conversation has at most one open ticket (a
+partial unique index enforces it), later messages attach to it, and the bot stays silent to that
+fan until the ticket is closed or dismissed. Every change writes a row to `ticket_events`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+)
+
+WAITING, CLAIMED, ANSWERED, CLOSED, DISMISSED = "waiting", "claimed", "answered", "closed", "dismissed"
+STATUSES = (WAITING, CLAIMED, ANSWERED, CLOSED, DISMISSED)
+OPEN_STATUSES = (WAITING, CLAIMED, ANSWERED)
+_OPEN_SQL = "status IN ('waiting', 'claimed', 'answered')"
+
+metadata = MetaData()
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(16), nullable=False),
+    Column("fan_id", String(64), nullable=False),
+    Column("conversation_id", String(128), nullable=False),
+    Column("department", String(32), nullable=False),
+    Column("intent", String(64), nullable=True),
+    Column("confidence", Float, nullable=False, server_default=text("0")),
+    Column("reason", String(64), nullable=False),
+    Column("priority", Integer, nullable=False, server_default=text("0")),
+    Column("status", String(16), nullable=False, server_default=text("'waiting'")),
+    Column("assignee", String(64), nullable=True),
+    Column("faq_candidates", Text, nullable=False, server_default=text("'[]'")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    CheckConstraint(f"status IN {STATUSES!r}", name="ck_tickets_status"),
+    Index("ix_tickets_queue", "status", "department", "priority", "created_at"),
+    Index(
+        "uq_tickets_open_conversation",
+        "channel",
+        "conversation_id",
+        unique=True,
+        sqlite_where=text(_OPEN_SQL),
+        postgresql_where=text(_OPEN_SQL),
+    ),
+)
+
+ticket_messages = Table(
+    "ticket_messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("direction", String(8), nullable=False, server_default=text("'in'")),
+    Column("author", String(64), nullable=False),
+    Column("original_text", Text, nullable=False),
+    Column("normalised_text", Text, nullable=False, server_default=text("''")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+ticket_events = Table(
+    "ticket_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("actor", String(64), nullable=False, server_default=text("'bot'")),
+    Column("from_status", String(16), nullable=True),
+    Column("to_status", String(16), nullable=True),
+    Column("detail", Text, nullable=False, server_default=text("''")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

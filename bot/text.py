@@ -1,0 +1,103 @@
+"""Normalise Weibo text before it reaches the NLU.
+
+Fans' text arrives with HTML mention links, repost chains, emoticon codes, topics, links,
+full-width forms and traditional characters. The classifier and the FAQ search should see only the
+fan's own words in one canonical form; the stripped parts are kept as signals because they still
+carry meaning (an angry emoticon, a link typical of spam).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import List
+
+_A_TAG = re.compile(r"<a\b[^>]*>(.*?)</a>", re.IGNORECASE | re.DOTALL)
+_ANY_TAG = re.compile(r"<[^>]+>")
+_URL = re.compile(r"(?:https?://|www\.)[^\s\u4e00-\u9fff，。！？]+|\bt\.cn/[A-Za-z0-9]+", re.IGNORECASE)
+_EMOTICON = re.compile(r"\[([^\[\]\s]{1,8})\]")
+_TOPIC = re.compile(r"#([^#\n]{1,40})#")
+_MENTION = re.compile(r"@([\w\u4e00-\u9fff\-]{1,30})")
+_REPOST = re.compile(r"//\s*@")
+_SPACES = re.compile(r"\s+")
+# Weibo fills an empty repost with this text: it is not the fan's own words.
+_EMPTY_REPOST_TEXTS = {"转发微博", "轉發微博", "repost", "转发", "轉發"}
+
+
+@dataclass(frozen=True)
+class NormalisedText:
+    """The fan's own words in canonical form, plus what was taken out of them."""
+
+    text: str
+    original: str
+    emoticons: List[str] = field(default_factory=list)
+    mentions: List[str] = field(default_factory=list)
+    topics: List[str] = field(default_factory=list)
+    urls: List[str] = field(default_factory=list)
+    repost_chain: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.text
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    # Created on first use, not at import: OpenCC loads its dictionaries from disk.
+    import opencc
+
+    return opencc.OpenCC("tw2sp")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional (incl. Taiwan phrasing such as 軟體, 螢幕) to simplified Chinese."""
+    return _converter().convert(text)
+
+
+def _own_words(text: str) -> tuple[str, str]:
+    """Split a repost into the fan's newest words and the quoted chain (newest first on Weibo)."""
+    match = _REPOST.search(text)
+    if not match:
+        return text, ""
+    return text[: match.start()], text[match.start():]
+
+
+def normalise(raw: str) -> NormalisedText:
+    """Return the fan's own words, canonical, never starting with '/' (Rasa's intent shortcut)."""
+    original = raw if isinstance(raw, str) else ""
+    text = _A_TAG.sub(lambda m: _ANY_TAG.sub("", m.group(1)), original)
+    text = _ANY_TAG.sub(" ", text)
+    text = html.unescape(text)
+    text = unicodedata.normalize("NFKC", text)
+    urls = _URL.findall(text)
+    text = _URL.sub(" ", text)
+    own, chain = _own_words(text)
+    emoticons = _EMOTICON.findall(own)
+    own = _EMOTICON.sub(" ", own)
+    topics = [t.strip() for t in _TOPIC.findall(own)]
+    own = _TOPIC.sub(" ", own)
+    mentions = _MENTION.findall(own)
+    own = _MENTION.sub(" ", own)
+    own = to_simplified(own)
+    own = _SPACES.sub(" ", own).strip()
+    # A leading '/' would make Rasa read the message as an intent shortcut (/greet, /restart).
+    own = own.lstrip("/ ").strip()
+    if own.lower() in _EMPTY_REPOST_TEXTS and chain:
+        own = ""
+    return NormalisedText(
+        text=own,
+        original=original,
+        emoticons=emoticons,
+        mentions=mentions,
+        topics=topics,
+        urls=urls,
+        repost_chain=chain.strip(),
+    )
+
+
+def normalise_text(raw: str) -> str:
+    """Shortcut for callers that need only the canonical text."""
+    return normalise(raw).text

@@ -1,0 +1,126 @@
+"""Normalise -> NLU -> FAQ search -> decide, for one message or many.
+
+The live actions and the batch commands both come through here, so there is one path and one
+copy of the decision rules (bot/decide.py).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+
+from bot.decide import HANDOFF_ACTION, DecideSettings, Outcome, decide
+from bot.errors import InputError
+from bot.faq.index import FaqIndex, Match
+from bot.faq.model import CHANNELS, CHINA_TZ
+from bot.intents import info
+from bot.nlu.result import NluResult
+from bot.text import NormalisedText, normalise
+
+OUTPUT_FIELDS = ("id", "action", "department", "intent", "confidence", "faq_id", "reply")
+
+
+def china_now() -> datetime:
+    return datetime.now(CHINA_TZ)
+
+
+@dataclass(frozen=True)
+class Inbound:
+    id: str
+    channel: str
+    text: str
+    fan_id: str = ""
+    conversation_id: str = ""
+
+
+@dataclass(frozen=True)
+class Triaged:
+    inbound: Inbound
+    message: NormalisedText
+    nlu: NluResult
+    matches: Tuple[Match, ...]
+    outcome: Outcome
+
+    def record(self) -> Dict[str, Any]:
+        o = self.outcome
+        return {
+            "id": self.inbound.id,
+            "action": o.action,
+            "department": o.department,
+            "intent": o.intent,
+            "confidence": round(min(max(o.confidence, 0.0), 1.0), 4),
+            "faq_id": o.faq_id,
+            "reply": o.reply,
+        }
+
+    def candidates(self) -> List[Dict[str, Any]]:
+        return [{"id": m.entry.id, "score": m.score, "question": m.entry.question} for m in self.matches[:3]]
+
+
+def parse_line(line: str, number: int) -> Inbound:
+    """One JSON line to an Inbound; extra fields (labels) are ignored."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
+    if not isinstance(data, dict):
+        raise InputError(f"line {number}: expected a JSON object with id, channel and text")
+    missing = [k for k in ("id", "channel", "text") if k not in data]
+    if missing:
+        raise InputError(f"line {number}: missing field(s) {', '.join(missing)}")
+    if data["channel"] not in CHANNELS:
+        raise InputError(f"line {number}: channel must be \"comment\" or \"dm\", not {data['channel']!r}")
+    if not isinstance(data["text"], str):
+        raise InputError(f"line {number}: text must be a string")
+    ident = str(data["id"])
+    fan = str(data.get("fan_id") or f"triage:{ident}")
+    return Inbound(ident, data["channel"], data["text"], fan, str(data.get("conversation_id") or fan))
+
+
+def read_jsonl(lines: Iterable[str], on_error: Callable[[InputError], None]) -> Iterator[Inbound]:
+    """Valid records in order; each malformed line is reported and skipped."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield parse_line(line, number)
+        except InputError as exc:
+            on_error(exc)
+
+
+class Triage:
+    """The message path with its collaborators passed in (parser, FAQ source, settings, clock)."""
+
+    def __init__(self, parse_batch: Callable[[Sequence[str]], List[NluResult]],
+                 faq: Callable[[], FaqIndex], settings: DecideSettings = DecideSettings(),
+                 clock: Callable[[], datetime] = china_now) -> None:
+        self._parse_batch = parse_batch
+        self._faq = faq
+        self.settings = settings
+        self._clock = clock
+
+    def decide_parsed(self, inbound: Inbound, message: NormalisedText, nlu: NluResult,
+                      index: Optional[FaqIndex] = None) -> Triaged:
+        index = index or self._faq()
+        intent, _conf = nlu.top_real_intent()
+        intent_info = info(intent)
+        department = intent_info.department if intent_info else None
+        matches = tuple(index.search(message.text, department, intent, limit=5)) if not message.is_empty else ()
+        outcome = decide(message, inbound.channel, nlu, matches, self._clock(), self.settings)
+        return Triaged(inbound, message, nlu, matches, outcome)
+
+    def run(self, batch: Sequence[Inbound]) -> List[Triaged]:
+        messages = [normalise(item.text) for item in batch]
+        todo = [i for i, m in enumerate(messages) if not m.is_empty]
+        parsed = self._parse_batch([messages[i].text for i in todo])
+        results: List[NluResult] = [NluResult(None, 0.0)] * len(batch)
+        for i, nlu in zip(todo, parsed):
+            results[i] = nlu
+        index = self._faq()
+        return [self.decide_parsed(item, msg, nlu, index) for item, msg, nlu in zip(batch, messages, results)]
+
+
+def is_handoff(triaged: Triaged) -> bool:
+    return triaged.outcome.action == HANDOFF_ACTION

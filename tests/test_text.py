@@ -1,0 +1,74 @@
+"""Weibo text normalisation."""
+
+import pytest
+
+from bot.text import normalise
+
+CASES = [
+    # repost chains: keep the fan's newest words, drop the quoted chain
+    ("这次奖品是啥？//@豆豆:冲冲冲//@云雀手机:#云雀X5# 上市转发抽奖来啦", "这次奖品是啥?"),
+    ("正经问下在那里买靠谱 //@数码小白菜:同问", "正经问下在那里买靠谱"),
+    ("//@小鱼干不吃鱼:转发//@阿杰Jay:[doge]", ""),
+    ("//@某某: 转发微博", ""),
+    ("转发微博//@某某:好看", ""),
+    ("转发微博", "转发微博"),
+    # HTML mention links and plain mentions
+    ('<a href="https://weibo.com/n/云雀客服">@云雀客服</a> 保修多久', "保修多久"),
+    ("@云雀手机 商城买的X5 Pro物流5天没更新了", "商城买的X5 Pro物流5天没更新了"),
+    ("转发抽奖 @阿花花 @老李不秃 求中", "转发抽奖 求中"),
+    # topics, emoticons, URLs, t.cn links
+    ("#云雀X5# X5和X5 Pro到底差在哪？？[允悲]", "X5和X5 Pro到底差在哪??"),
+    ("沙发[哈哈]", "沙发"),
+    ("免费领取X5 Pro：http://t.cn/A6bxQz9k 限时24小时", "免费领取X5 Pro: 限时24小时"),
+    ("看这个 t.cn/A6bxQz9k 靠谱吗", "看这个 靠谱吗"),
+    ("淘宝店 https://m.tb.cn/h.5xYzA9 靠谱吗", "淘宝店 靠谱吗"),
+    # full-width forms and white space
+    ("Ｘ５　Ｐｒｏ　多少钱？", "X5 Pro 多少钱?"),
+    ("  保修\n\n多久  ", "保修 多久"),
+    ("１２＋２５６的多少钱", "12+256的多少钱"),
+    # traditional to simplified, Taiwan phrasing included
+    ("請問A3有沒有耳機孔？能不能插記憶卡？", "请问A3有没有耳机孔?能不能插记忆卡?"),
+    ("幾號開獎啊", "几号开奖啊"),
+    ("軟體更新後螢幕閃爍", "软件更新后屏幕闪烁"),
+    # never a leading '/': Rasa would read an intent shortcut
+    ("/greet", "greet"),
+    ("/restart", "restart"),
+    ('/inform{"product":"X5"}', 'inform{"product":"X5"}'),
+    ("  //greet", "greet"),
+    ("[心][心] /stop", "stop"),
+    # HTML entities
+    ("X5 &amp; A3 哪个好", "X5 & A3 哪个好"),
+]
+
+
+@pytest.mark.parametrize("raw,expected", CASES)
+def test_normalise_keeps_only_the_fans_own_canonical_words(raw, expected):
+    assert normalise(raw).text == expected
+
+
+@pytest.mark.parametrize("raw", [c[0] for c in CASES])
+def test_normalised_text_never_starts_with_a_slash_and_is_stable(raw):
+    once = normalise(raw).text
+    assert not once.startswith("/")
+    assert normalise(once).text == once
+
+
+def test_signals_keep_what_was_removed():
+    norm = normalise("@云雀客服 修了三次还是黑屏[怒][怒] #云雀X5# http://t.cn/abc //@路人:同问")
+    assert norm.text == "修了三次还是黑屏"
+    assert norm.emoticons == ["怒", "怒"]
+    assert norm.mentions == ["云雀客服"]
+    assert norm.topics == ["云雀X5"]
+    assert norm.urls == ["http://t.cn/abc"]
+    assert norm.repost_chain == "//@路人:同问"
+
+
+def test_emoticons_only_message_is_empty_but_keeps_signal():
+    norm = normalise("[赞][赞][赞]")
+    assert norm.is_empty
+    assert norm.emoticons == ["赞", "赞", "赞"]
+
+
+@pytest.mark.parametrize("bad", [None, 123])
+def test_non_text_input_becomes_empty(bad):
+    assert normalise(bad).text == ""
