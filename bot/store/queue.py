@@ -96,7 +96,7 @@ def submit(factory: "sessionmaker[Session]", new: NewTicket) -> int:
                     reason=new.reason, priority=new.priority, status=WAITING,
                     faq_candidates=json.dumps(list(new.faq_candidates), ensure_ascii=False),
                     created_at=now, updated_at=now,
-                ).returning(tickets.c.id)).scalar_one()
+                )).inserted_primary_key[0]
                 _add_message(session, ticket_id, new.fan_id, new.original_text, new.normalised_text)
                 _event(session, ticket_id, "created", "bot", None, WAITING, new.reason)
                 return ticket_id
