@@ -1,0 +1,45 @@
+"""Rasa SDK actions: read the tracker, call bot.respond, utter, return events."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.respond import LiveMessage, Responder, build_responder
+
+
+@lru_cache(maxsize=1)
+def responder() -> Responder:
+    # Built on first use, not at import: it opens the database and loads the FAQ.
+    from bot.settings import Settings
+
+    return build_responder(Settings.from_env())
+
+
+def _live(tracker: Tracker) -> LiveMessage:
+    latest = tracker.latest_message or {}
+    return LiveMessage(tracker.sender_id, latest.get("text") or "", latest, latest.get("metadata") or {})
+
+
+class ActionAnswerFaq(Action):
+    """Answers FAQ topics (comment or DM wording by channel), or hands off when unsure."""
+
+    def name(self) -> Text:
+        return "action_answer_faq"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        handled = responder().handle(_live(tracker))
+        if handled.reply:
+            dispatcher.utter_message(text=handled.reply)
+        return []
+
+
+class ActionTriage(ActionAnswerFaq):
+    """Social replies, ignores and handoffs go through the same decision."""
+
+    def name(self) -> Text:
+        return "action_triage"

@@ -1,0 +1,102 @@
+"""Handle one live message that Rasa has already parsed: decide, record, and say what to send.
+
+The custom actions call `Responder.handle`; it applies the same triage path as the batch
+commands, writes handoffs to the queue, and stays silent to a fan whose conversation a human
+has taken over (the message is added to the open ticket instead).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Dict, Optional
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.decide import HANDOFF_ACTION, Outcome
+from bot.faq.model import COMMENT, DM
+from bot.nlu.result import NluResult
+from bot.store import queue
+from bot.text import normalise
+from bot.triage import Inbound, Triage, Triaged
+
+log = logging.getLogger(__name__)
+HUMAN_TAKEOVER = "human_takeover"
+
+
+@dataclass(frozen=True)
+class LiveMessage:
+    """What an action knows about the latest fan message (from the tracker)."""
+
+    sender_id: str
+    text: str
+    parse_data: Dict[str, Any]
+    metadata: Dict[str, Any]
+
+    @property
+    def channel(self) -> str:
+        channel = self.metadata.get("channel")
+        return channel if channel in (COMMENT, DM) else DM
+
+    @property
+    def conversation_id(self) -> str:
+        return str(self.metadata.get("conversation_id") or self.sender_id)
+
+
+@dataclass(frozen=True)
+class Handled:
+    reply: Optional[str]
+    outcome: Optional[Outcome]
+    ticket_id: Optional[int] = None
+    reason: str = ""
+
+
+class Responder:
+    def __init__(self, triage: Triage, factory: "sessionmaker[Session]") -> None:
+        self._triage = triage
+        self._factory = factory
+
+    def handle(self, live: LiveMessage) -> Handled:
+        original = str(live.metadata.get("original_text") or live.parse_data.get("original_text")
+                       or live.text or "")
+        message = normalise(original)
+        conversation = f"{live.channel}:{live.conversation_id}"
+        inbound = Inbound(str(live.metadata.get("message_id") or ""), live.channel, original,
+                          live.sender_id, live.conversation_id)
+        with self._factory() as session:
+            open_ticket = queue.open_ticket_id(session, live.channel, conversation)
+        triaged = self._triage.decide_parsed(inbound, message, NluResult.from_parse(live.parse_data))
+        if open_ticket is not None:
+            # A human holds this conversation: record the message on the ticket, do not auto-reply.
+            self._submit(triaged, conversation, reason=HUMAN_TAKEOVER)
+            return Handled(None, triaged.outcome, open_ticket, HUMAN_TAKEOVER)
+        ticket_id = None
+        if triaged.outcome.action == HANDOFF_ACTION:
+            ticket_id = self._submit(triaged, conversation, reason=triaged.outcome.reason)
+        return Handled(triaged.outcome.reply, triaged.outcome, ticket_id, triaged.outcome.reason)
+
+    def _submit(self, triaged: Triaged, conversation: str, reason: str) -> int:
+        o = triaged.outcome
+        return queue.submit(self._factory, queue.NewTicket(
+            channel=triaged.inbound.channel, fan_id=triaged.inbound.fan_id, conversation_id=conversation,
+            department=o.department or "pr", reason=reason, original_text=triaged.inbound.text,
+            normalised_text=triaged.message.text, intent=o.intent, confidence=o.confidence,
+            priority=o.priority, faq_candidates=triaged.candidates()))
+
+
+def build_responder(settings) -> Responder:
+    """Factory used by the action server: FAQ library with hot reload, queue on BOT_DATABASE_URL."""
+    from bot.decide import DecideSettings
+    from bot.faq.library import FaqLibrary
+    from bot.store.db import make_engine, make_session_factory, migrate
+
+    library = FaqLibrary(settings.faq_dir)
+    migrate(settings.database_url)
+    factory = make_session_factory(make_engine(settings.database_url))
+
+    def no_parse(texts):
+        raise RuntimeError("the action server receives messages parsed by Rasa")
+
+    triage = Triage(no_parse, lambda: library.index,
+                    DecideSettings(settings.answer_threshold, settings.intent_threshold))
+    return Responder(triage, factory)

@@ -1,0 +1,81 @@
+"""The running action server answers from the FAQ files and picks up edits without a restart."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+
+from tests.helpers import BIN, free_port, start, stop, wait_http
+
+
+@pytest.fixture
+def action_server(faq_copy, tmp_path):
+    port = free_port()
+    proc = start([str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+                 {"BOT_FAQ_DIR": str(faq_copy), "BOT_DATABASE_URL": f"sqlite:///{tmp_path / 'q.sqlite3'}"},
+                 tmp_path / "actions.log")
+    try:
+        wait_http(f"http://127.0.0.1:{port}/health", proc=proc)
+        yield f"http://127.0.0.1:{port}", faq_copy
+    finally:
+        stop(proc)
+
+
+def _call(base: str, text: str, intent: str, channel: str = "dm", sender: str = "fan-1") -> list:
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.95},
+        "intent_ranking": [{"name": intent, "confidence": 0.95}],
+        "entities": [],
+        "metadata": {"channel": channel},
+    }
+    body = {
+        "next_action": "action_answer_faq",
+        "sender_id": sender,
+        "tracker": {"sender_id": sender, "slots": {}, "latest_message": latest, "events": [],
+                    "paused": False, "followup_action": None, "active_loop": {},
+                    "latest_action_name": "action_listen"},
+        "domain": {"version": "3.1", "intents": [intent], "actions": ["action_answer_faq"]},
+        "version": "3.6.2",
+    }
+    response = requests.post(f"{base}/webhook", json=body, timeout=30)
+    response.raise_for_status()
+    return [r["text"] for r in response.json()["responses"] if r.get("text")]
+
+
+def _edit(path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _served_within(base: str, expected: str, seconds: float) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if any(expected in r for r in _call(base, "换屏多少钱", "ask_repair_price")):
+            return time.monotonic() - started
+        time.sleep(0.1)
+    raise AssertionError(f"{expected!r} not served within {seconds}s")
+
+
+def test_answers_by_channel(action_server):
+    base, _ = action_server
+    dm = _call(base, "换屏多少钱", "ask_repair_price", "dm")
+    comment = _call(base, "换屏多少钱", "ask_repair_price", "comment")
+    assert dm and comment and "1199" in dm[0] and "1199" in comment[0]
+    assert len(comment[0]) <= 140
+
+
+def test_edited_answer_is_served_within_two_seconds_and_broken_edit_keeps_last_good(action_server):
+    base, faq = action_server
+    path = faq / "after_sales.yml"
+    assert any("1199" in r for r in _call(base, "换屏多少钱", "ask_repair_price"))
+    _edit(path, "1199", "1299")
+    assert _served_within(base, "1299", 2.0) < 2.0
+    # A broken edit (bad indentation) is rejected; the last good answers keep serving.
+    _edit(path, "    question: 换屏多少钱？", "  question: 换屏多少钱？\n bad")
+    time.sleep(1.5)
+    replies = _call(base, "换屏多少钱", "ask_repair_price")
+    assert replies and "1299" in replies[0]
