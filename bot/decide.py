@@ -43,9 +43,16 @@ ESCALATION = re.compile(
 )
 # A fan talking about one concrete order or device needs a human even when the topic is in the FAQ.
 SPECIFIC = re.compile(
-    r"我的订单|订单号|单号|我(?:的|这)?(?:快递|包裹)|(?:物流|快递).{0,6}(?:不动|没更新|不更新|停)|还没(?:收到|到账|发货|寄回)|"
-    r"没收到|丢件|少件|漏发|破损|压坏|已经发货.{0,8}改|已发货.{0,8}改|进度"
+    r"我的订单|订单号|单号|我(?:的|这)?(?:快递|包裹)|(?:物流|快递).{0,6}(?:不动|没更新|不更新|停)|还没(?:收到|到账|寄回)|"
+    r"没收到|丢件|少件|漏发|破损|压坏|压扁|已经发货.{0,8}改|已发货.{0,8}改|进度"
 )
+# Ads and traffic farming: never answered, never escalated.
+SPAM = re.compile(
+    r"涨粉|刷粉|活粉|兼职|日结|刷单|代开|加薇|加v|加微|v同号|vx|威信|薇信|点我主页|看我主页|引流|互粉|互赞|有关必回",
+    re.IGNORECASE,
+)
+# Mentions of our products or of us: a comparison without them is not about us.
+ABOUT_US = re.compile(r"云雀|你们|贵司|x5|a3|buds|watch|care", re.IGNORECASE)
 
 SOCIAL_REPLIES = {
     "greet": "您好，这里是云雀手机，有什么可以帮您？",
@@ -56,8 +63,13 @@ PERSONAL_DATA_REPLY = "您好，为保护您的隐私，请不要在评论区留
 
 @dataclass(frozen=True)
 class DecideSettings:
-    answer_threshold: float = 0.45
+    """Thresholds: answer when (intent >= intent_threshold and FAQ >= answer_threshold), or when
+    the intent is only moderately sure but the FAQ match is strong (both `strong_*` values)."""
+
+    answer_threshold: float = 0.25
     intent_threshold: float = 0.5
+    strong_match: float = 0.45
+    weak_intent: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -103,6 +115,10 @@ def decide(
     text = message.text
     if ESCALATION.search(text) or (intent == "complaint" and confidence >= settings.intent_threshold):
         return _handoff("pr", R_COMPLAINT, intent, confidence, PRIORITY_HIGH)
+    if SPAM.search(text) or (message.urls and (intent_info is None or intent_info.kind in (SOCIAL, IGNORE))):
+        return Outcome(IGNORE, None, R_IGNORE, None, intent, confidence)
+    if intent == "compare_competitor" and not ABOUT_US.search(text):
+        return Outcome(IGNORE, None, R_IGNORE, None, intent, confidence)
 
     personal = [e for e in nlu.entities if e.get("entity") in PERSONAL_DATA_LABELS]
     if personal and channel == COMMENT:
@@ -113,13 +129,13 @@ def decide(
         return _handoff(department, R_LOW_CONFIDENCE, intent, confidence, match=best)
 
     low_confidence = nlu.is_fallback or confidence < settings.intent_threshold
+    strong = best is not None and best.score >= settings.strong_match
+    if intent_info.kind in (IGNORE, SOCIAL) and low_confidence and strong:
+        # Unsure it is small talk, and it reads like a manual question: let a human look.
+        return _handoff(best.entry.department, R_LOW_CONFIDENCE, intent, confidence, match=best)
     if intent_info.kind == IGNORE:
-        if low_confidence and best is not None and best.score >= settings.answer_threshold:
-            return _handoff(best.entry.department, R_LOW_CONFIDENCE, intent, confidence, match=best)
         return Outcome(IGNORE, None, R_IGNORE, None, intent, confidence)
     if intent_info.kind == SOCIAL:
-        if low_confidence and best is not None and best.score >= settings.answer_threshold:
-            return _handoff(best.entry.department, R_LOW_CONFIDENCE, intent, confidence, match=best)
         reply = SOCIAL_REPLIES.get(intent) if channel != COMMENT else None
         return Outcome(SOCIAL, None, R_SOCIAL, reply, intent, confidence)
     if intent_info.kind == HANDOFF:
@@ -132,7 +148,7 @@ def decide(
     # An FAQ topic: answer only when confident about both the topic and the entry.
     if SPECIFIC.search(text) or (personal and intent_info.department == "orders_logistics"):
         return _handoff(department, R_ORDER, intent, confidence, match=best)
-    if low_confidence:
+    if low_confidence and not (strong and confidence >= settings.weak_intent):
         return _handoff(department, R_LOW_CONFIDENCE, intent, confidence, match=best)
     if best is None or best.score < settings.answer_threshold:
         return _handoff(department, R_NOT_COVERED, intent, confidence, match=best)

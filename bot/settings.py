@@ -60,7 +60,7 @@ class Settings:
             database_url=env.get("BOT_DATABASE_URL") or f"sqlite:///{data_dir / 'bot.sqlite3'}",
             faq_dir=Path(env.get("BOT_FAQ_DIR", "data/faq")),
             model_dir=Path(env.get("BOT_MODEL_DIR", "models")),
-            answer_threshold=_float(env, "BOT_ANSWER_THRESHOLD", 0.45),
+            answer_threshold=_float(env, "BOT_ANSWER_THRESHOLD", 0.25),
             intent_threshold=_float(env, "BOT_INTENT_THRESHOLD", 0.5),
             weibo_app_secret=env.get("WEIBO_APP_SECRET", ""),
             weibo_access_token=env.get("WEIBO_ACCESS_TOKEN", ""),

@@ -24,7 +24,12 @@ _MENTION = re.compile(r"@([\w\u4e00-\u9fff\-]{1,30})")
 _REPOST = re.compile(r"//\s*@")
 _SPACES = re.compile(r"\s+")
 # Weibo fills an empty repost with this text: it is not the fan's own words.
-_EMPTY_REPOST_TEXTS = {"转发微博", "轉發微博", "repost", "转发", "轉發"}
+_EMPTY_REPOST_TEXTS = {"转发微博", "repost"}
+_CHAIN_ONLY_TEXTS = {"转发"}
+# A salutation in front of a question says nothing about its topic ("你好，想问下A3能无线充电吗").
+_SALUTATION = re.compile(r"^(?:你好|您好|hello|hi|哈喽|哈啰|嗨|在吗|在不在|亲|小编|客服|请问一下|请问|问一下)[呀啊哈呢～~!！,，.。\s]*",
+                         re.IGNORECASE)
+_MIN_QUESTION_CHARS = 4
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,15 @@ def _own_words(text: str) -> tuple[str, str]:
     return text[: match.start()], text[match.start():]
 
 
+def _strip_salutation(text: str) -> str:
+    """Drop leading greetings when a real question follows; a bare greeting stays."""
+    while True:
+        match = _SALUTATION.match(text)
+        if not match or len(text) - match.end() < _MIN_QUESTION_CHARS:
+            return text
+        text = text[match.end():]
+
+
 def normalise(raw: str) -> NormalisedText:
     """Return the fan's own words, canonical, never starting with '/' (Rasa's intent shortcut)."""
     original = raw if isinstance(raw, str) else ""
@@ -85,8 +99,9 @@ def normalise(raw: str) -> NormalisedText:
     own = _SPACES.sub(" ", own).strip()
     # A leading '/' would make Rasa read the message as an intent shortcut (/greet, /restart).
     own = own.lstrip("/ ").strip()
-    if own.lower() in _EMPTY_REPOST_TEXTS and chain:
+    if own.lower() in _EMPTY_REPOST_TEXTS or (own in _CHAIN_ONLY_TEXTS and chain):
         own = ""
+    own = _strip_salutation(own)
     return NormalisedText(
         text=own,
         original=original,

@@ -11,7 +11,14 @@ CASES = [
     ("//@小鱼干不吃鱼:转发//@阿杰Jay:[doge]", ""),
     ("//@某某: 转发微博", ""),
     ("转发微博//@某某:好看", ""),
-    ("转发微博", "转发微博"),
+    ("转发微博", ""),
+    ("转发", "转发"),
+    # a salutation before a real question is dropped; a bare greeting stays
+    ("你好，想问下A3能不能无线充电？", "想问下A3能不能无线充电?"),
+    ("您好 请问 X5多少钱", "X5多少钱"),
+    ("你好呀", "你好呀"),
+    ("在吗", "在吗"),
+    ("hello 我是大二学生，有学生优惠吗", "我是大二学生,有学生优惠吗"),
     # HTML mention links and plain mentions
     ('<a href="https://weibo.com/n/云雀客服">@云雀客服</a> 保修多久', "保修多久"),
     ("@云雀手机 商城买的X5 Pro物流5天没更新了", "商城买的X5 Pro物流5天没更新了"),
@@ -27,7 +34,7 @@ CASES = [
     ("  保修\n\n多久  ", "保修 多久"),
     ("１２＋２５６的多少钱", "12+256的多少钱"),
     # traditional to simplified, Taiwan phrasing included
-    ("請問A3有沒有耳機孔？能不能插記憶卡？", "请问A3有没有耳机孔?能不能插记忆卡?"),
+    ("請問A3有沒有耳機孔？能不能插記憶卡？", "A3有没有耳机孔?能不能插记忆卡?"),
     ("幾號開獎啊", "几号开奖啊"),
     ("軟體更新後螢幕閃爍", "软件更新后屏幕闪烁"),
     # never a leading '/': Rasa would read an intent shortcut

@@ -21,6 +21,19 @@ import numpy as np
 from bot.faq.model import FaqEntry
 
 ANSWER_WEIGHT = 0.6
+# The share of the question's informative words that an entry knows about scales its score:
+# a question that shares only "单独买吗" with an entry is about something else.
+COVERAGE_FLOOR = 0.4
+# An entry whose main question names other products than the fan's question is about them.
+OTHER_PRODUCT_FACTOR = 0.6
+# An entry with `keywords` needs one of them in the question (e.g. 天猫/京东 for platform orders).
+MISSING_KEYWORD_FACTOR = 0.3
+PRODUCTS = re.compile(r"x5\s*pro|x5|a3|buds\s*3|watch\s*s2", re.IGNORECASE)
+
+
+def products(text: str) -> frozenset:
+    """Canonical product names mentioned in a text ('x5 pro' and 'x5pro' are one)."""
+    return frozenset(re.sub(r"\s+", "", m.lower()) for m in PRODUCTS.findall(text))
 OTHER_DEPARTMENT_FACTOR = 0.8
 SAME_INTENT_BONUS = 0.08
 _KEEP = re.compile(r"[\u4e00-\u9fffA-Za-z0-9+.]+")
@@ -29,11 +42,20 @@ STOPWORDS = frozenset(
 )
 
 
+# Words that carry no topic on this account (fillers, the brand itself): ignored by coverage.
+NEUTRAL = frozenset(
+    "云雀 手机 官方 小编 求问 小白 蹲 急 急急急 哈哈 哈哈哈 家人们 救命 真的 到底 就是 现在 一个 这个 那个 然后 "
+    "还是 怎么办 如何 知道 有人 大家 同问 pls 请 您好 你好 想问 问下 问问 一般 多久 多少 几 吗 不 没 没有 呢 哪".split()
+)
+
+
 @dataclass(frozen=True)
 class Match:
     entry: FaqEntry
     score: float
     matched: str
+    similarity: float = 0.0
+    coverage: float = 0.0
 
 
 class Synonyms:
@@ -103,6 +125,13 @@ class FaqIndex:
         self._weights = np.array(weights)
         self._vectorizer = TfidfVectorizer(analyzer=self._analyse, sublinear_tf=True, norm="l2")
         self._matrix = self._vectorizer.fit_transform(docs) if docs else None
+        self._vocab = self._vectorizer.vocabulary_ if docs else {}
+        self._idf = self._vectorizer.idf_ if docs else np.zeros(0)
+        self._max_idf = float(self._idf.max()) if docs else 1.0
+        self._entry_words: List[set] = [set() for _ in self.entries]
+        for doc, owner in zip(docs, owners):
+            self._entry_words[owner].update(t for t in self._analyse(doc) if not t.startswith("#"))
+        self._products = [products(e.question) for e in self.entries]
         self._departments = np.array([e.department for e in self.entries])
         self._intents = np.array([e.intent or "" for e in self.entries])
 
@@ -129,11 +158,27 @@ class FaqIndex:
             best = np.where(self._departments == department, best, best * OTHER_DEPARTMENT_FACTOR)
         if intent:
             best = np.where(self._intents == intent, np.minimum(best + SAME_INTENT_BONUS, 1.0), best)
-        top = np.argsort(-best)[:limit]
+        words = {t for t in self._analyse(text) if not t.startswith("#") and t not in NEUTRAL}
+        weights = {w: float(self._idf[self._vocab[w]]) if w in self._vocab else self._max_idf for w in words}
+        total = sum(weights.values())
+        asked = products(text)
+        lowered = text.lower()
+        candidates = [i for i in np.argsort(-best)[: max(limit * 3, 10)] if best[i] > 0]
+        scored = []
+        for i in candidates:
+            coverage = sum(v for w, v in weights.items() if w in self._entry_words[i]) / total if total else 1.0
+            score = best[i] * (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * coverage)
+            if asked and self._products[i] and not asked & self._products[i]:
+                score *= OTHER_PRODUCT_FACTOR
+            keywords = self.entries[i].keywords
+            if keywords and not any(k.lower() in lowered for k in keywords):
+                score *= MISSING_KEYWORD_FACTOR
+            scored.append((score, i, coverage))
+        scored.sort(key=lambda t: -t[0])
         return [
-            Match(self.entries[i], float(round(best[i], 4)), self._best_phrasing(sims, i))
-            for i in top
-            if best[i] > 0
+            Match(self.entries[i], float(round(score, 4)), self._best_phrasing(sims, i),
+                  float(round(best[i], 4)), float(round(coverage, 4)))
+            for score, i, coverage in scored[:limit]
         ]
 
     def _best_phrasing(self, sims: np.ndarray, entry_index: int) -> str:

@@ -22,7 +22,7 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 PERSONAL_DATA = re.compile(r"1[3-9]\d[- ]?\d{4}[- ]?\d{4}|\d{17}[\dXx]|YQ\d{8,}", re.IGNORECASE)
 ENTRY_FIELDS = {
     "id", "department", "intent", "question", "alternates", "answer", "comment",
-    "valid_from", "valid_until", "ended_answer",
+    "valid_from", "valid_until", "ended_answer", "keywords",
 }
 FILE_FIELDS = {"department", "entries"}
 DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d")
@@ -153,7 +153,8 @@ class _FileChecker:
         if intent and intent not in CATALOGUE:
             self.problem(entry["intent"].line, "intent", f"不认识的意图 {intent!r}", "改成 docs/intents.md 中列出的意图名，或删掉这一行")
         question = self.text(entry, "question", line, required=True)
-        alternates = self.alternates(entry.get("alternates"))
+        alternates = self.string_list(entry.get("alternates"), "alternates", "问法")
+        keywords = self.string_list(entry.get("keywords"), "keywords", "关键词")
         answer = self.text(entry, "answer", line, required=True)
         comment = self.text(entry, "comment", line, required=True)
         ended = self.text(entry, "ended_answer", line, required=False)
@@ -175,19 +176,19 @@ class _FileChecker:
         self.entries.append(FaqEntry(
             id=entry_id, department=department, question=question, answer=answer, comment=comment,
             alternates=tuple(alternates), intent=intent, valid_from=start, valid_until=end,
-            ended_answer=ended, file=self.label, line=line,
+            ended_answer=ended, file=self.label, line=line, keywords=tuple(keywords),
         ))
 
-    def alternates(self, node: Optional[_Node]) -> List[str]:
+    def string_list(self, node: Optional[_Node], name: str, noun: str) -> List[str]:
         if node is None or node.value is None:
             return []
         if not isinstance(node.value, list):
-            self.problem(node.line, "alternates", "alternates 应该是列表", "每个问法单独一行，以 `- ` 开头")
+            self.problem(node.line, name, f"{name} 应该是列表", f"每个{noun}单独一行，以 `- ` 开头，或写成 [词1, 词2]")
             return []
         out = []
         for item in node.value:
             if not isinstance(item.value, str) or not item.value.strip():
-                self.problem(item.line, "alternates", "空的或不是文字的问法", "删掉这一行，或写上一个问法")
+                self.problem(item.line, name, f"空的或不是文字的{noun}", f"删掉这一行，或写上一个{noun}")
             else:
                 out.append(" ".join(item.value.split()))
         return out
