@@ -51,6 +51,9 @@ SPAM = re.compile(
     r"涨粉|刷粉|活粉|兼职|日结|刷单|代开|加薇|加v|加微|v同号|vx|威信|薇信|点我主页|看我主页|引流|互粉|互赞|有关必回",
     re.IGNORECASE,
 )
+# Gratitude with no question in it is small talk, whatever topic it mentions.
+GRATITUDE = re.compile(r"谢谢|感谢|多谢|thank|thx|辛苦", re.IGNORECASE)
+QUESTION = re.compile(r"[?？吗呢么嘛]|怎么|怎样|如何|多少|几|什么|啥|哪|能不能|可不可以|是不是|有没有|请问|求问")
 # Mentions of our products or of us: a comparison without them is not about us.
 ABOUT_US = re.compile(r"云雀|你们|贵司|x5|a3|buds|watch|care", re.IGNORECASE)
 
@@ -113,14 +116,18 @@ def decide(
         return Outcome(IGNORE, None, R_EMPTY, None, intent, confidence)
 
     text = message.text
+    personal = [e for e in nlu.entities if e.get("entity") in PERSONAL_DATA_LABELS]
     if ESCALATION.search(text) or (intent == "complaint" and confidence >= settings.intent_threshold):
         return _handoff("pr", R_COMPLAINT, intent, confidence, PRIORITY_HIGH)
     if SPAM.search(text) or (message.urls and (intent_info is None or intent_info.kind in (SOCIAL, IGNORE))):
         return Outcome(IGNORE, None, R_IGNORE, None, intent, confidence)
+    thanks_only = GRATITUDE.search(text) and not QUESTION.search(text) and not personal
+    if thanks_only and (intent_info is None or intent_info.kind != HANDOFF):
+        return Outcome(SOCIAL, None, R_SOCIAL, SOCIAL_REPLIES["thanks"] if channel != COMMENT else None,
+                       intent, confidence)
     if intent == "compare_competitor" and not ABOUT_US.search(text):
         return Outcome(IGNORE, None, R_IGNORE, None, intent, confidence)
 
-    personal = [e for e in nlu.entities if e.get("entity") in PERSONAL_DATA_LABELS]
     if personal and channel == COMMENT:
         return _handoff(department or "orders_logistics", R_PERSONAL_DATA, intent, confidence,
                         PRIORITY_ELEVATED, reply=PERSONAL_DATA_REPLY)

@@ -24,7 +24,7 @@ ANSWER_WEIGHT = 0.6
 # The share of the question's informative words that an entry knows about scales its score:
 # a question that shares only "单独买吗" with an entry is about something else.
 COVERAGE_FLOOR = 0.4
-# An entry whose main question names other products than the fan's question is about them.
+# An entry whose question and answer name only other products than the fan's is about them.
 OTHER_PRODUCT_FACTOR = 0.6
 # An entry with `keywords` needs one of them in the question (e.g. 天猫/京东 for platform orders).
 MISSING_KEYWORD_FACTOR = 0.3
@@ -131,7 +131,7 @@ class FaqIndex:
         self._entry_words: List[set] = [set() for _ in self.entries]
         for doc, owner in zip(docs, owners):
             self._entry_words[owner].update(t for t in self._analyse(doc) if not t.startswith("#"))
-        self._products = [products(e.question) for e in self.entries]
+        self._products = [products(e.question + " " + e.answer) for e in self.entries]
         self._departments = np.array([e.department for e in self.entries])
         self._intents = np.array([e.intent or "" for e in self.entries])
 
@@ -170,9 +170,11 @@ class FaqIndex:
             score = best[i] * (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * coverage)
             if asked and self._products[i] and not asked & self._products[i]:
                 score *= OTHER_PRODUCT_FACTOR
-            keywords = self.entries[i].keywords
-            if keywords and not any(k.lower() in lowered for k in keywords):
+            entry = self.entries[i]
+            if entry.keywords and not any(k.lower() in lowered for k in entry.keywords):
                 score *= MISSING_KEYWORD_FACTOR
+            if any(k.lower() in lowered for k in entry.excludes):
+                continue
             scored.append((score, i, coverage))
         scored.sort(key=lambda t: -t[0])
         return [

@@ -22,7 +22,7 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 PERSONAL_DATA = re.compile(r"1[3-9]\d[- ]?\d{4}[- ]?\d{4}|\d{17}[\dXx]|YQ\d{8,}", re.IGNORECASE)
 ENTRY_FIELDS = {
     "id", "department", "intent", "question", "alternates", "answer", "comment",
-    "valid_from", "valid_until", "ended_answer", "keywords",
+    "valid_from", "valid_until", "ended_answer", "keywords", "excludes",
 }
 FILE_FIELDS = {"department", "entries"}
 DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d")
@@ -155,6 +155,7 @@ class _FileChecker:
         question = self.text(entry, "question", line, required=True)
         alternates = self.string_list(entry.get("alternates"), "alternates", "问法")
         keywords = self.string_list(entry.get("keywords"), "keywords", "关键词")
+        excludes = self.string_list(entry.get("excludes"), "excludes", "排除词")
         answer = self.text(entry, "answer", line, required=True)
         comment = self.text(entry, "comment", line, required=True)
         ended = self.text(entry, "ended_answer", line, required=False)
@@ -177,6 +178,7 @@ class _FileChecker:
             id=entry_id, department=department, question=question, answer=answer, comment=comment,
             alternates=tuple(alternates), intent=intent, valid_from=start, valid_until=end,
             ended_answer=ended, file=self.label, line=line, keywords=tuple(keywords),
+            excludes=tuple(excludes),
         ))
 
     def string_list(self, node: Optional[_Node], name: str, noun: str) -> List[str]:

@@ -47,7 +47,8 @@ class FaqEntry:
     ended_answer: Optional[str] = None
     file: str = ""
     line: int = 0
-    keywords: Tuple[str, ...] = field(default=())
+    keywords: Tuple[str, ...] = field(default=())  # one must appear in the question
+    excludes: Tuple[str, ...] = field(default=())  # none may appear in the question
 
     @property
     def questions(self) -> List[str]:

@@ -72,4 +72,4 @@ class NluParser:
 
     def parse_one(self, text: str) -> Dict[str, Any]:
         """Rasa's own one-message parse (the naive path the benchmark compares against)."""
-        return asyncio.get_event_loop().run_until_complete(self._agent.parse_message(text))
+        return asyncio.run(self._agent.parse_message(text))

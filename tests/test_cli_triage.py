@@ -1,0 +1,69 @@
+"""`bot triage` and `bot eval` driven through the CLI on the trained model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.cli import main
+from bot.store import queue
+from bot.store.db import make_engine, make_session_factory
+from tests.conftest import DEV_SET
+
+
+@pytest.fixture
+def db_env(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
+    monkeypatch.setenv("BOT_DATABASE_URL", url)
+    return url
+
+
+def test_triage_writes_one_line_per_valid_input_in_order_and_queues_handoffs(tmp_path, db_env, capsys):
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join([
+        json.dumps({"id": "a", "channel": "comment", "text": "X5 12+256多少钱", "expect": "answer"}, ensure_ascii=False),
+        "{not json",
+        json.dumps({"id": "b", "channel": "dm", "text": "我的订单YQ20261120008812三天了物流还没更新"}, ensure_ascii=False),
+        json.dumps({"id": "c", "channel": "sms", "text": "hi"}),
+        json.dumps({"id": "d", "channel": "comment", "text": "兼职日结300 加V"}, ensure_ascii=False),
+        json.dumps({"id": "e", "text": "no channel"}),
+        "",
+        json.dumps({"id": "f", "channel": "comment", "text": "//@某某: 转发微博"}, ensure_ascii=False),
+    ]), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["triage", str(source), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "line 2: not valid JSON" in err
+    assert "line 4: channel must be" in err
+    assert "line 6: missing field(s) channel" in err
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["a", "b", "d", "f"]
+    assert all(list(r) == ["id", "action", "department", "intent", "confidence", "faq_id", "reply"] for r in rows)
+    by_id = {r["id"]: r for r in rows}
+    assert by_id["a"]["action"] == "answer" and "3799" in by_id["a"]["reply"]
+    assert (by_id["b"]["action"], by_id["b"]["department"]) == ("handoff", "orders_logistics")
+    assert by_id["d"]["action"] == "ignore" and by_id["f"]["action"] == "ignore"
+    factory = make_session_factory(make_engine(db_env))
+    with factory() as session:
+        tickets = queue.listing(session)
+    assert [(t["department"], t["channel"]) for t in tickets] == [("orders_logistics", "dm")]
+
+
+def test_dry_run_writes_no_tickets(tmp_path, db_env):
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "x", "channel": "dm", "text": "屏幕出现绿线了 刚买一个月"},
+                                 ensure_ascii=False), encoding="utf-8")
+    assert main(["triage", str(source), "--dry-run", "-o", str(tmp_path / "o.jsonl")]) == 0
+    assert not (tmp_path / "q.sqlite3").exists()
+
+
+def test_eval_prints_figures_and_fails_below_a_bound(capsys):
+    assert main(["eval", str(DEV_SET), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    for key in ("auto_answer_precision", "answer_coverage", "handoff_recall", "routing_accuracy",
+                "spam_ignore_rate", "outcome_accuracy", "departments", "wrong"):
+        assert key in report
+    assert report["cases"] == sum(1 for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line.strip())
+    assert main(["eval", str(DEV_SET), "--min-precision", "1.01"]) == 1
+    assert "FAIL: precision" in capsys.readouterr().err

@@ -1,0 +1,54 @@
+"""Parses through the trained Rasa pipeline (normaliser, jieba, spaCy rules, DIET, fallback)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.nlu.parser import NluParser
+
+
+@pytest.fixture(scope="module")
+def parser():
+    return NluParser.load()
+
+
+@pytest.mark.parametrize("text", ["/greet", "/restart", "//@某某: 转发微博", '/inform{"x":1}'])
+def test_slash_shortcuts_and_reposts_are_ordinary_text_even_through_rasa(parser, text):
+    # Straight into Rasa's own parse, without our channel: the pipeline's normaliser runs first,
+    # so Rasa's RegexMessageHandler never sees a leading '/'.
+    parsed = asyncio.run(parser.agent.parse_message(text))
+    assert parsed["intent"]["name"] not in ("greet", "restart", "inform") or parsed["intent"]["confidence"] < 1.0
+    assert not parsed["text"].startswith("/")
+    assert parsed["original_text"] == text
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("X5 Pro 16GB+1TB多少钱", "ask_price"),
+    ("保修多久啊", "ask_warranty"),
+    ("商城下单以后多久能发货", "ask_shipping"),
+    ("抽奖什么时候开奖", "ask_lottery"),
+    ("兼职刷单日结 加V", "spam_ad"),
+    ("谢谢小编", "thanks"),
+    ("你们再不处理我就去12315投诉", "complaint"),
+])
+def test_clear_messages_get_their_intent(parser, text, intent):
+    [result] = parser.parse_batch([text])
+    assert result.top_real_intent()[0] == intent
+
+
+def test_entities_come_from_the_spacy_component(parser):
+    [result] = parser.parse_batch(["X5 Pro 12GB+256GB 订单YQ20261120008812 电话13812345678"])
+    labels = {(e["entity"], e["value"]) for e in result.entities}
+    assert {("product", "X5 Pro"), ("version", "12GB+256GB"), ("order_number", "YQ20261120008812"),
+            ("phone_number", "13812345678")} <= labels
+
+
+def test_batch_parse_equals_one_by_one(parser):
+    texts = ["X5多少钱", "在吗", "物流三天没更新了", "建议出个小屏版", "A3支持无线充电吗"]
+    batch = parser.parse_batch(texts)
+    single = [parser.parse_batch([t])[0] for t in texts]
+    for b, s in zip(batch, single):
+        assert b.intent == s.intent
+        assert b.confidence == pytest.approx(s.confidence, abs=1e-4)
