@@ -91,3 +91,65 @@ ticket_events = Table(
     Column("detail", Text, nullable=False, server_default=text("''")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
+
+
+# ------------------------------------------------------------------ inbox / outbox (Weibo channel)
+# inbox.status:  received -> processing -> done | failed
+#   Every inbound message is stored (deduplicated) before anything else happens to it; a row left
+#   in `processing` by a crash is picked up again after a grace period.
+# outbox.status: pending -> sending -> sent | failed | uncertain
+#   `idempotency_key` is unique, so a reply is queued at most once per message; a row found in
+#   `sending` after a crash may or may not have reached Weibo, so it becomes `uncertain` and goes
+#   to a human instead of being sent a second time.
+RECEIVED, PROCESSING, DONE, FAILED = "received", "processing", "done", "failed"
+PENDING, SENDING, SENT, UNCERTAIN = "pending", "sending", "sent", "uncertain"
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(16), nullable=False),
+    Column("dedupe_key", String(128), nullable=False, unique=True),
+    Column("sender_id", String(64), nullable=False),
+    Column("conversation_id", String(128), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("payload", Text, nullable=False, server_default=text("'{}'")),
+    Column("status", String(16), nullable=False, server_default=text("'received'")),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("outcome", String(32), nullable=True),
+    Column("error", Text, nullable=False, server_default=text("''")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("status IN ('received', 'processing', 'done', 'failed')", name="ck_inbox_status"),
+    Index("ix_inbox_status", "status", "id"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("idempotency_key", String(128), nullable=False, unique=True),
+    Column("channel", String(16), nullable=False),
+    Column("receiver_id", String(64), nullable=False),
+    Column("comment_id", String(64), nullable=True),
+    Column("post_id", String(64), nullable=True),
+    Column("text", Text, nullable=False),
+    Column("inbox_id", Integer, ForeignKey("inbox.id"), nullable=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=True),
+    Column("status", String(16), nullable=False, server_default=text("'pending'")),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_error", Text, nullable=False, server_default=text("''")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'uncertain')", name="ck_outbox_status"),
+    Index("ix_outbox_due", "status", "next_attempt_at"),
+)
+
+cursors = Table(
+    "cursors",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(64), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

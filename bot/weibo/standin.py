@@ -20,10 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
-DM_REPLY = "/2/messages/reply.json"
-COMMENTS_TO_ME = "/2/comments/to_me/biz.json"
-COMMENTS_MENTIONS = "/2/comments/mentions/biz.json"
-COMMENT_REPLY = "/2/comments/reply/biz.json"
+from bot.weibo.api import COMMENT_REPLY, COMMENTS_MENTIONS, COMMENTS_TO_ME, DM_REPLY
+
 ROUTES = {DM_REPLY: "POST", COMMENTS_TO_ME: "GET", COMMENTS_MENTIONS: "GET", COMMENT_REPLY: "POST"}
 
 ACCOUNT = {"id": 9000, "idstr": "9000", "screen_name": "云雀手机", "followers_count": 1_200_000, "verified": True}
