@@ -286,6 +286,11 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="Database schema.").add_subparsers(dest="db_command", required=True)
     add("migrate", cmd_db_migrate, "Upgrade the database (BOT_DATABASE_URL) to the newest schema.", db, "db migrate")
 
+    from bot import serve
+
+    p = add("serve", serve.cmd_serve, "Run everything: Rasa (Weibo + REST channels), actions, console.")
+    p.add_argument("--credentials", default="credentials.yml")
+    p.add_argument("--no-console", action="store_true", help="do not start the web console")
     return parser
 
 

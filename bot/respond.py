@@ -17,6 +17,7 @@ from bot.decide import HANDOFF_ACTION, Outcome
 from bot.faq.model import COMMENT, DM
 from bot.nlu.result import NluResult
 from bot.store import queue
+from bot.store.messages import record_outcome
 from bot.text import normalise
 from bot.triage import Inbound, Triage, Triaged
 
@@ -37,6 +38,10 @@ class LiveMessage:
     def channel(self) -> str:
         channel = self.metadata.get("channel")
         return channel if channel in (COMMENT, DM) else DM
+
+    @property
+    def fan_id(self) -> str:
+        return str(self.metadata.get("fan_id") or self.sender_id)
 
     @property
     def conversation_id(self) -> str:
@@ -62,18 +67,24 @@ class Responder:
         message = normalise(original)
         conversation = f"{live.channel}:{live.conversation_id}"
         inbound = Inbound(str(live.metadata.get("message_id") or ""), live.channel, original,
-                          live.sender_id, live.conversation_id)
+                          live.fan_id, live.conversation_id)
         with self._factory() as session:
             open_ticket = queue.open_ticket_id(session, live.channel, conversation)
         triaged = self._triage.decide_parsed(inbound, message, NluResult.from_parse(live.parse_data))
+        o = triaged.outcome
         if open_ticket is not None:
             # A human holds this conversation: record the message on the ticket, do not auto-reply.
             self._submit(triaged, conversation, reason=HUMAN_TAKEOVER)
-            return Handled(None, triaged.outcome, open_ticket, HUMAN_TAKEOVER)
-        ticket_id = None
-        if triaged.outcome.action == HANDOFF_ACTION:
-            ticket_id = self._submit(triaged, conversation, reason=triaged.outcome.reason)
-        return Handled(triaged.outcome.reply, triaged.outcome, ticket_id, triaged.outcome.reason)
+            handled = Handled(None, o, open_ticket, HUMAN_TAKEOVER)
+        else:
+            ticket_id = self._submit(triaged, conversation, o.reason) if o.action == HANDOFF_ACTION else None
+            handled = Handled(o.reply, o, ticket_id, o.reason)
+        inbox_id = live.metadata.get("inbox_id")
+        if inbox_id is not None:
+            # Proof for the channel that this message was decided (else it retries or escalates).
+            action = HUMAN_TAKEOVER if handled.reason == HUMAN_TAKEOVER else o.action
+            record_outcome(self._factory, int(inbox_id), f"{action}/{o.department or ''}")
+        return handled
 
     def _submit(self, triaged: Triaged, conversation: str, reason: str) -> int:
         o = triaged.outcome

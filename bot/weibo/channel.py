@@ -1,0 +1,109 @@
+"""Rasa input channel `weibo`: Weibo's URL check and signed DM pushes at /webhooks/weibo/webhook.
+
+A push is verified, validated and stored before the answer goes back (an empty body within
+Weibo's 5-second window stops its retries); the reply is sent later through the outbox.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.settings import Settings
+from bot.weibo.signature import verify
+
+log = logging.getLogger(__name__)
+REQUIRED_PUSH_FIELDS = ("type", "receiver_id", "sender_id", "created_at")
+
+
+def validate_push(raw: bytes) -> Dict[str, Any]:
+    """The push body as a dict, or ValueError saying what is wrong with it."""
+    try:
+        body = json.loads(raw or b"")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"body is not JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise ValueError("body must be a JSON object")
+    missing = [f for f in REQUIRED_PUSH_FIELDS if body.get(f) in (None, "")]
+    if missing:
+        raise ValueError(f"missing field(s): {', '.join(missing)}")
+    for field in ("receiver_id", "sender_id"):
+        if not str(body[field]).isdigit():
+            raise ValueError(f"{field} must be an int64 id")
+    if body["type"] == "text" and not isinstance(body.get("text"), str):
+        raise ValueError("a text push needs a string `text`")
+    if body.get("data") is not None and not isinstance(body["data"], dict):
+        raise ValueError("`data` must be a JSON object")
+    return body
+
+
+class WeiboInput(InputChannel):
+    """Weibo fan service platform, developer mode."""
+
+    def __init__(self, settings: Settings, poll_comments: bool = True) -> None:
+        self.settings = settings
+        self.poll_comments = poll_comments
+        self.service = None
+
+    @classmethod
+    def name(cls) -> Text:
+        return "weibo"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WeiboInput":
+        credentials = credentials or {}
+        return cls(Settings.from_env(), poll_comments=bool(credentials.get("poll_comments", True)))
+
+    def _signed(self, request: Request) -> bool:
+        args = request.args
+        return verify(self.settings.weibo_app_secret, args.get("signature", ""), args.get("timestamp", ""),
+                      args.get("nonce", ""))
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        from bot.store.db import make_engine, make_session_factory, migrate
+        from bot.weibo.client import WeiboClient
+        from bot.weibo.service import WeiboService
+
+        migrate(self.settings.database_url)
+        factory = make_session_factory(make_engine(self.settings.database_url))
+        client = WeiboClient(self.settings.weibo_api_base, self.settings.weibo_access_token)
+        self.service = service = WeiboService(factory, client, self.settings.weibo_poll_seconds, self.poll_comments)
+        hook = Blueprint("weibo_webhook", __name__)
+
+        @hook.listener("after_server_start")
+        async def _start(app, loop) -> None:  # noqa: ANN001
+            await service.start(on_new_message)
+
+        @hook.listener("before_server_stop")
+        async def _stop(app, loop) -> None:  # noqa: ANN001
+            await service.stop()
+
+        @hook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @hook.route("/webhook", methods=["GET"])
+        async def url_check(request: Request) -> HTTPResponse:
+            if not self._signed(request):
+                return response.text("signature mismatch", status=403)
+            return response.text(request.args.get("echostr", ""))
+
+        @hook.route("/webhook", methods=["POST"])
+        async def push(request: Request) -> HTTPResponse:
+            if not self._signed(request):
+                return response.text("signature mismatch", status=403)
+            try:
+                body = validate_push(request.body)
+            except ValueError as exc:
+                return response.text(f"bad push: {exc}", status=400)
+            result = service.accept_push(body)
+            log.debug("push from %s: %s", body.get("sender_id"), result)
+            return response.text("")
+
+        return hook

@@ -1,0 +1,254 @@
+"""The Weibo side of the running service: store pushes and polled comments, run them through
+Rasa, and deliver replies through the outbox.
+
+Three loops share one database: the processor (inbox -> Rasa -> outbox), the delivery worker
+(outbox -> Weibo API, retries with backoff) and the comment poller. They run inside the Rasa
+server process, started by the `weibo` input channel, so the processor can hand messages to
+Rasa directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from typing import Any, Awaitable, Callable, Dict, List, Optional
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.faq.model import COMMENT, DM
+from bot.store import messages as box
+from bot.store import queue
+from bot.text import normalise
+from bot.weibo.api import COMMENT_MAX_CHARS, COMMENTS_MENTIONS, COMMENTS_TO_ME, DM_MAX_CHARS
+from bot.weibo.client import PermanentError, TransientError, WeiboClient
+
+log = logging.getLogger(__name__)
+FALLBACK_DEPARTMENT = "after_sales"  # first-line team for messages the bot could not classify
+WELCOME = "感谢关注云雀手机！有问题可以直接私信我们，我们会尽快回复。"
+PROCESS_CONCURRENCY = 16
+FEEDS = {"comments_to_me": COMMENTS_TO_ME, "comments_mentions": COMMENTS_MENTIONS}
+
+Handler = Callable[[Any], Awaitable[Any]]
+
+
+def dedupe_key(sender_id: str, created_at: str, text: str) -> str:
+    """Pushes carry no id: Weibo's retries repeat (sender, created_at, text)."""
+    return "dm:" + hashlib.sha1(f"{sender_id}\x1f{created_at}\x1f{text}".encode()).hexdigest()
+
+
+def parse_outcome(outcome: Optional[str]) -> tuple:
+    action, _, department = (outcome or "").partition("/")
+    return action, department or None
+
+
+class WeiboService:
+    def __init__(self, factory: "sessionmaker[Session]", client: WeiboClient, poll_seconds: float,
+                 poll_comments: bool = True) -> None:
+        self.factory = factory
+        self.client = client
+        self.poll_seconds = poll_seconds
+        self.poll_comments = poll_comments
+        self._inbox_event = asyncio.Event()
+        self._outbox_event = asyncio.Event()
+        self._tasks: List[asyncio.Task] = []
+        self._handler: Optional[Handler] = None
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self, handler: Handler) -> None:
+        self._handler = handler
+        for row in box.recover_after_crash(self.factory):
+            self._ticket_for_reply(row, "delivery_uncertain")
+        self._tasks = [asyncio.create_task(self._process_loop()), asyncio.create_task(self._deliver_loop())]
+        if self.poll_comments:
+            self._tasks.append(asyncio.create_task(self._poll_loop()))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.client.close()
+
+    # ------------------------------------------------------------------ pushes
+    def accept_push(self, body: Dict[str, Any]) -> str:
+        """Store a validated push; returns what happened (stored, duplicate, ignored)."""
+        kind = body.get("type")
+        sender = str(body["sender_id"])
+        created = str(body.get("created_at") or "")
+        if kind == "text":
+            text = str(body.get("text") or "")
+            inbound = box.Inbound(DM, dedupe_key(sender, created, text), sender, sender, text,
+                                  {"receiver_id": body.get("receiver_id"), "created_at": created})
+            if box.store_inbound(self.factory, inbound) is None:
+                return "duplicate"
+            self._inbox_event.set()
+            return "stored"
+        if kind == "event" and (body.get("data") or {}).get("subtype") in ("follow", "scan_follow"):
+            key = f"follow:{sender}:{created}"
+            if box.enqueue_reply(self.factory, key, {"channel": DM, "receiver_id": sender, "text": WELCOME}):
+                self._outbox_event.set()
+            return "welcomed"
+        return "ignored"
+
+    # ------------------------------------------------------------------ processing
+    async def _process_loop(self) -> None:
+        limit = asyncio.Semaphore(PROCESS_CONCURRENCY)
+        running: set = set()
+        while True:
+            rows = box.claim_inbound(self.factory, PROCESS_CONCURRENCY * 2)
+            if not rows:
+                self._inbox_event.clear()
+                try:
+                    await asyncio.wait_for(self._inbox_event.wait(), timeout=1.0)
+                except asyncio.TimeoutError:
+                    pass
+                continue
+            for row in rows:
+                await limit.acquire()
+                task = asyncio.create_task(self._process_guarded(row, limit))
+                running.add(task)
+                task.add_done_callback(running.discard)
+
+    async def _process_guarded(self, row: Dict[str, Any], limit: asyncio.Semaphore) -> None:
+        try:
+            await self.process(row)
+        except Exception as exc:  # one bad message must not stop the loop
+            log.exception("processing inbox %s failed", row["id"])
+            box.release_inbound(self.factory, row["id"], repr(exc), row["attempts"] >= box.MAX_PROCESS_ATTEMPTS)
+        finally:
+            limit.release()
+
+    async def process(self, row: Dict[str, Any]) -> None:
+        from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+        import json
+
+        payload = json.loads(row["payload"] or "{}")
+        message = normalise(row["text"])
+        if message.is_empty:
+            box.record_outcome(self.factory, row["id"], "ignore/")
+            box.finish_inbound(self.factory, row["id"], [])
+            return
+        collector = CollectingOutputChannel()
+        metadata = {"channel": row["channel"], "inbox_id": row["id"], "original_text": row["text"],
+                    "conversation_id": row["conversation_id"], "message_id": str(row["id"]),
+                    "fan_id": row["sender_id"]}
+        error = ""
+        try:
+            await self._handler(UserMessage(message.text, collector, f"{row['channel']}-{row['sender_id']}",
+                                            input_channel="weibo", metadata=metadata))
+        except Exception as exc:
+            error = repr(exc)
+        outcome = box.get_inbound(self.factory, row["id"])["outcome"]
+        if outcome is None:
+            # The action never ran (action server down or Rasa failed): retry, then a human.
+            give_up = row["attempts"] >= box.MAX_PROCESS_ATTEMPTS
+            if give_up:
+                self._ticket_for_message(row, "bot_unavailable")
+                box.finish_inbound(self.factory, row["id"], [])
+            else:
+                box.release_inbound(self.factory, row["id"], error or "no outcome recorded", give_up=False)
+                await asyncio.sleep(0.5 * row["attempts"])
+                self._inbox_event.set()
+            return
+        texts = [m["text"] for m in collector.messages if m.get("text")]
+        box.finish_inbound(self.factory, row["id"], [self._reply(row, payload, t) for t in texts])
+        if texts:
+            self._outbox_event.set()
+
+    @staticmethod
+    def _reply(row: Dict[str, Any], payload: Dict[str, Any], text: str) -> Dict[str, Any]:
+        if row["channel"] == COMMENT:
+            return {"channel": COMMENT, "receiver_id": row["sender_id"], "comment_id": str(payload["cid"]),
+                    "post_id": str(payload["post_id"]), "text": text[:COMMENT_MAX_CHARS]}
+        return {"channel": DM, "receiver_id": row["sender_id"], "text": text[:DM_MAX_CHARS]}
+
+    # ------------------------------------------------------------------ delivery
+    async def _deliver_loop(self) -> None:
+        while True:
+            rows = box.claim_due(self.factory, 20)
+            if rows:
+                await asyncio.gather(*(self.deliver(row) for row in rows))
+                continue
+            wait = box.next_due_in(self.factory)
+            self._outbox_event.clear()
+            try:
+                await asyncio.wait_for(self._outbox_event.wait(), timeout=min(wait if wait is not None else 1.0, 1.0))
+            except asyncio.TimeoutError:
+                pass
+
+    async def deliver(self, row: Dict[str, Any]) -> None:
+        try:
+            if row["channel"] == COMMENT:
+                await self.client.reply_comment(row["comment_id"], row["post_id"], row["text"])
+            else:
+                await self.client.send_dm(row["receiver_id"], row["text"])
+        except TransientError as exc:
+            if not box.mark_retry(self.factory, row["id"], row["attempts"], str(exc)):
+                self._ticket_for_reply(row, "delivery_failed")
+            return
+        except PermanentError as exc:
+            box.mark_failed(self.factory, row["id"], str(exc))
+            self._ticket_for_reply(row, "delivery_rejected")
+            return
+        box.mark_sent(self.factory, row["id"])
+
+    # ------------------------------------------------------------------ comments
+    async def _poll_loop(self) -> None:
+        while True:
+            try:
+                await self.poll_once()
+            except (TransientError, PermanentError) as exc:
+                log.warning("comment poll failed: %s", exc)
+            await asyncio.sleep(self.poll_seconds)
+
+    async def poll_once(self) -> int:
+        """Read both feeds from their last seen id; store new comments with the new cursor."""
+        stored = 0
+        for name, path in FEEDS.items():
+            since = int(box.get_cursor(self.factory, name) or 0)
+            found: List[Dict[str, Any]] = []
+            page = 1
+            while True:
+                batch = await self.client.comments(path, since, count=50, page=page)
+                found.extend(batch)
+                if len(batch) < 50:
+                    break
+                page += 1
+            if not found:
+                continue
+            newest = max(int(c["id"]) for c in found)
+            inbound = [self._comment_inbound(c) for c in sorted(found, key=lambda c: int(c["id"]))]
+            stored += box.store_comments(self.factory, name, str(newest), inbound)
+        if stored:
+            self._inbox_event.set()
+        return stored
+
+    @staticmethod
+    def _comment_inbound(comment: Dict[str, Any]) -> box.Inbound:
+        user = comment.get("user") or {}
+        post = comment.get("status") or {}
+        user_id, post_id = str(user.get("id")), str(post.get("id"))
+        return box.Inbound(COMMENT, f"comment:{comment['id']}", user_id, f"{post_id}:{user_id}",
+                           str(comment.get("text") or ""),
+                           {"cid": str(comment["id"]), "post_id": post_id, "screen_name": user.get("screen_name")})
+
+    # ------------------------------------------------------------------ tickets for failures
+    def _ticket_for_message(self, row: Dict[str, Any], reason: str) -> None:
+        queue.submit(self.factory, queue.NewTicket(
+            channel=row["channel"], fan_id=row["sender_id"], conversation_id=f"{row['channel']}:{row['conversation_id']}",
+            department=FALLBACK_DEPARTMENT, reason=reason, original_text=row["text"],
+            normalised_text=normalise(row["text"]).text, priority=1))
+
+    def _ticket_for_reply(self, row: Dict[str, Any], reason: str) -> None:
+        department = FALLBACK_DEPARTMENT
+        original = row["text"]
+        conversation = row["receiver_id"]
+        if row.get("inbox_id"):
+            inbound = box.get_inbound(self.factory, row["inbox_id"])
+            department = parse_outcome(inbound["outcome"])[1] or department
+            original, conversation = inbound["text"], inbound["conversation_id"]
+        queue.submit(self.factory, queue.NewTicket(
+            channel=row["channel"], fan_id=row["receiver_id"], conversation_id=f"{row['channel']}:{conversation}",
+            department=department, reason=reason, original_text=original,
+            normalised_text=f"（未送达的回复）{row['text']}", priority=1))
