@@ -50,6 +50,7 @@ class NewTicket:
     confidence: float = 0.0
     priority: int = 0
     faq_candidates: Sequence[Dict[str, Any]] = ()
+    reply_target: Optional[Dict[str, Any]] = None
 
 
 def _event(session: Session, ticket_id: int, kind: str, actor: str, from_status: Optional[str],
@@ -86,7 +87,10 @@ def submit(factory: "sessionmaker[Session]", new: NewTicket) -> int:
                     session.execute(update(tickets).where(
                         tickets.c.id == existing, tickets.c.priority < new.priority
                     ).values(priority=new.priority))
-                    session.execute(update(tickets).where(tickets.c.id == existing).values(updated_at=utcnow()))
+                    latest = {"updated_at": utcnow()}
+                    if new.reply_target:
+                        latest["reply_target"] = json.dumps(new.reply_target, ensure_ascii=False)
+                    session.execute(update(tickets).where(tickets.c.id == existing).values(**latest))
                     _event(session, existing, "message_attached", new.fan_id, None, None, new.reason)
                     return existing
                 now = utcnow()
@@ -95,6 +99,7 @@ def submit(factory: "sessionmaker[Session]", new: NewTicket) -> int:
                     department=new.department, intent=new.intent, confidence=float(new.confidence),
                     reason=new.reason, priority=new.priority, status=WAITING,
                     faq_candidates=json.dumps(list(new.faq_candidates), ensure_ascii=False),
+                    reply_target=json.dumps(new.reply_target or {"receiver_id": new.fan_id}, ensure_ascii=False),
                     created_at=now, updated_at=now,
                 )).inserted_primary_key[0]
                 _add_message(session, ticket_id, new.fan_id, new.original_text, new.normalised_text)

@@ -55,6 +55,8 @@ tickets = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("closed_at", DateTime(timezone=True), nullable=True),
+    # Where an operator's reply goes: {"receiver_id"} for a DM, plus {"cid", "post_id"} for a comment.
+    Column("reply_target", Text, nullable=False, server_default=text("'{}'")),
     CheckConstraint(f"status IN {STATUSES!r}", name="ck_tickets_status"),
     Index("ix_tickets_queue", "status", "department", "priority", "created_at"),
     Index(
@@ -152,4 +154,54 @@ cursors = Table(
     Column("name", String(64), primary_key=True),
     Column("value", String(64), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+
+# ------------------------------------------------------------------ operators, sessions, FAQ suggestions
+# role "operator" (the Weibo account team) sees every department; role "member" (department staff)
+# sees and acts only on the departments listed in operator_departments.
+ROLES = ("operator", "member")
+
+operators = Table(
+    "operators",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("password_hash", String(256), nullable=False),
+    Column("role", String(16), nullable=False, server_default=text("'member'")),
+    Column("active", Integer, nullable=False, server_default=text("1")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("role IN ('operator', 'member')", name="ck_operators_role"),
+)
+
+operator_departments = Table(
+    "operator_departments",
+    metadata,
+    Column("operator", String(64), ForeignKey("operators.name", ondelete="CASCADE"), primary_key=True),
+    Column("department", String(32), primary_key=True),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("operator", String(64), ForeignKey("operators.name", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+faq_suggestions = Table(
+    "faq_suggestions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=True),
+    Column("department", String(32), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("status", String(16), nullable=False, server_default=text("'proposed'")),
+    Column("faq_id", String(64), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    CheckConstraint("status IN ('proposed', 'merged', 'rejected')", name="ck_faq_suggestions_status"),
 )

@@ -132,7 +132,7 @@ class WeiboService:
         collector = CollectingOutputChannel()
         metadata = {"channel": row["channel"], "inbox_id": row["id"], "original_text": row["text"],
                     "conversation_id": row["conversation_id"], "message_id": str(row["id"]),
-                    "fan_id": row["sender_id"]}
+                    "fan_id": row["sender_id"], **{k: payload[k] for k in ("cid", "post_id") if k in payload}}
         error = ""
         try:
             await self._handler(UserMessage(message.text, collector, f"{row['channel']}-{row['sender_id']}",

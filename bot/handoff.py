@@ -1,0 +1,138 @@
+"""What operators do to tickets, with permissions and Weibo's limits checked first.
+
+The web console and `bot queue` both call these, so the rules (department visibility, reply
+length for the channel, who holds a claim) live in one place. A reply is recorded on the ticket
+and queued in the outbox; the running service's delivery worker sends it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, List, Optional, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.errors import QueueError
+from bot.faq.model import COMMENT
+from bot.store import messages as box
+from bot.store import queue
+from bot.store.operators import Operator
+from bot.store.tables import OPEN_STATUSES, WAITING, inbox, ticket_events, tickets
+from bot.weibo.api import COMMENT_MAX_CHARS, DM_MAX_CHARS
+
+Factory = "sessionmaker[Session]"
+
+
+def _visible(factory: Factory, operator: Operator, ticket_id: int) -> Dict[str, Any]:
+    with factory() as session:
+        ticket = queue.get(session, ticket_id)
+    if not operator.can_see(ticket["department"]):
+        raise QueueError(f"ticket {ticket_id} belongs to {ticket['department']}, not your department"
+                         f" ({', '.join(operator.departments) or 'none'})")
+    return ticket
+
+
+def list_tickets(factory: Factory, operator: Operator, departments: Optional[Sequence[str]] = None,
+                 statuses: Sequence[str] = OPEN_STATUSES, older_than_minutes: Optional[int] = None) -> List[Dict]:
+    allowed = [d for d in (departments or operator.visible_departments) if operator.can_see(d)]
+    with factory() as session:
+        rows = queue.listing(session, allowed, statuses)
+    if older_than_minutes:
+        cutoff = datetime.now(timezone.utc) - timedelta(minutes=older_than_minutes)
+        rows = [r for r in rows if _aware(r["created_at"]) <= cutoff]
+    return rows
+
+
+def show(factory: Factory, operator: Operator, ticket_id: int) -> Dict[str, Any]:
+    ticket = _visible(factory, operator, ticket_id)
+    with factory() as session:
+        ticket["messages"] = queue.messages(session, ticket_id)
+        ticket["events"] = queue.events(session, ticket_id)
+    ticket["faq_candidates"] = json.loads(ticket["faq_candidates"] or "[]")
+    ticket["reply_target"] = json.loads(ticket["reply_target"] or "{}")
+    return ticket
+
+
+def claim(factory: Factory, operator: Operator, ticket_id: int) -> Dict[str, Any]:
+    _visible(factory, operator, ticket_id)
+    return queue.claim(factory, ticket_id, operator.name)
+
+
+def reply_limit(channel: str) -> int:
+    return COMMENT_MAX_CHARS if channel == COMMENT else DM_MAX_CHARS
+
+
+def reply(factory: Factory, operator: Operator, ticket_id: int, text: str) -> Dict[str, Any]:
+    """Check, record and queue an operator's reply to the fan."""
+    ticket = _visible(factory, operator, ticket_id)
+    text = text.strip()
+    if not text:
+        raise QueueError("the reply is empty: write something to send")
+    limit = reply_limit(ticket["channel"])
+    if len(text) > limit:
+        kind = "a comment" if ticket["channel"] == COMMENT else "a private message"
+        raise QueueError(f"reply too long for {kind}: {len(text)} characters, at most {limit}")
+    target = json.loads(ticket["reply_target"] or "{}")
+    if ticket["channel"] == COMMENT and not (target.get("cid") and target.get("post_id")):
+        raise QueueError(f"ticket {ticket_id} has no comment to reply to (it did not come from Weibo comments)")
+    updated = queue.record_reply(factory, ticket_id, operator.name, text)
+    with factory() as session:
+        answers = session.execute(select(func.count()).select_from(ticket_events).where(
+            ticket_events.c.ticket_id == ticket_id, ticket_events.c.kind == "answered")).scalar()
+    box.enqueue_reply(factory, f"ticket:{ticket_id}:answer:{answers}", {
+        "channel": ticket["channel"], "receiver_id": str(target.get("receiver_id") or ticket["fan_id"]),
+        "comment_id": target.get("cid"), "post_id": target.get("post_id"), "text": text, "ticket_id": ticket_id})
+    return updated
+
+
+def close(factory: Factory, operator: Operator, ticket_id: int, note: str = "") -> Dict[str, Any]:
+    _visible(factory, operator, ticket_id)
+    return queue.close(factory, ticket_id, operator.name, note)
+
+
+def dismiss(factory: Factory, operator: Operator, ticket_id: int, note: str = "") -> Dict[str, Any]:
+    _visible(factory, operator, ticket_id)
+    return queue.dismiss(factory, ticket_id, operator.name, note)
+
+
+def reassign(factory: Factory, operator: Operator, ticket_id: int, department: str) -> Dict[str, Any]:
+    _visible(factory, operator, ticket_id)
+    return queue.reassign(factory, ticket_id, operator.name, department)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def waiting_seconds(ticket: Dict[str, Any], now: Optional[datetime] = None) -> int:
+    now = now or datetime.now(timezone.utc)
+    return int((now - _aware(ticket["created_at"])).total_seconds())
+
+
+def dashboard(factory: Factory, operator: Operator) -> Dict[str, Any]:
+    """Tickets waiting per department, the oldest waiting, answered today, auto-answer share today."""
+    now = datetime.now(timezone.utc)
+    start_of_day = (now + timedelta(hours=8)).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(hours=8)
+    departments = list(operator.visible_departments)
+    with factory() as session:
+        waiting = dict(session.execute(select(tickets.c.department, func.count()).where(
+            tickets.c.status == WAITING, tickets.c.department.in_(departments)).group_by(tickets.c.department)).all())
+        oldest = session.execute(select(tickets).where(tickets.c.status == WAITING, tickets.c.department.in_(departments))
+                                 .order_by(tickets.c.created_at, tickets.c.id).limit(1)).mappings().first()
+        answered = session.execute(select(func.count(func.distinct(ticket_events.c.ticket_id))).select_from(
+            ticket_events.join(tickets, tickets.c.id == ticket_events.c.ticket_id)).where(
+            ticket_events.c.kind == "answered", ticket_events.c.created_at >= start_of_day,
+            tickets.c.department.in_(departments))).scalar()
+        outcomes = session.execute(select(inbox.c.outcome).where(inbox.c.created_at >= start_of_day,
+                                                                 inbox.c.status == "done")).scalars().all()
+    auto = sum(1 for o in outcomes if (o or "").startswith("answer"))
+    return {
+        "waiting": {d: waiting.get(d, 0) for d in departments},
+        "oldest": dict(oldest) if oldest else None,
+        "oldest_wait_seconds": waiting_seconds(dict(oldest), now) if oldest else 0,
+        "answered_today": answered or 0,
+        "messages_today": len(outcomes),
+        "auto_answer_share": round(auto / len(outcomes), 3) if outcomes else 0.0,
+    }

@@ -1,0 +1,143 @@
+"""Load test of the live path: N signed DM pushes, K in flight, against `bot serve` and the stand-in.
+
+Starts the Weibo stand-in and `bot serve --no-console` on loopback ports with a fresh SQLite
+database, then keeps K conversations in flight (a worker pushes a DM and waits until its reply
+reaches the stand-in or the message is settled without one). Prints accepted, replied,
+escalated, lost, duplicated, and p50/p95 from push to reply received by the stand-in.
+usage: .venv/bin/python scripts/load_weibo.py [--messages 1000] [--in-flight 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+from sqlalchemy import select
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.store.db import make_engine, make_session_factory  # noqa: E402
+from bot.store.tables import inbox  # noqa: E402
+from bot.weibo.api import DM_REPLY  # noqa: E402
+from bot.weibo.signature import sign  # noqa: E402
+from bot.weibo.standin import WeiboStandIn  # noqa: E402
+from scripts.bench_data import messages  # noqa: E402
+from tests.helpers import BIN, free_port, start, stop, wait_http  # noqa: E402
+
+SECRET, TOKEN = "load-secret", "load-token"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--in-flight", type=int, default=20)
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for one message")
+    args = parser.parse_args()
+    os.chdir(ROOT)
+    tmp = Path(tempfile.mkdtemp(prefix="weibo-load-"))
+    standin = WeiboStandIn(access_token=TOKEN).start()
+    rasa_port = free_port()
+    db_url = f"sqlite:///{tmp / 'bot.sqlite3'}"
+    env = {"WEIBO_APP_SECRET": SECRET, "WEIBO_ACCESS_TOKEN": TOKEN, "WEIBO_API_BASE": standin.base_url,
+           "WEIBO_POLL_SECONDS": "60", "BOT_DATABASE_URL": db_url, "BOT_DATA_DIR": str(tmp),
+           "BOT_RASA_PORT": str(rasa_port), "BOT_ACTIONS_PORT": str(free_port())}
+    proc = start([str(BIN / "bot"), "serve", "--no-console"], env, tmp / "serve.log")
+    try:
+        wait_http(f"http://127.0.0.1:{rasa_port}/webhooks/weibo/", timeout=240, proc=proc)
+        hook = f"http://127.0.0.1:{rasa_port}/webhooks/weibo/webhook"
+        factory = make_session_factory(make_engine(db_url))
+        texts = [t for _, t in messages(args.messages, seed=11)]
+        first_reply: dict = {}
+        reply_count: dict = {}
+        seen = [0]
+        lock = threading.Lock()
+
+        def scan_replies() -> None:
+            calls = standin.received(DM_REPLY)
+            with lock:
+                for call in calls[seen[0]:]:
+                    sender = int(call["form"]["receiver_id"])
+                    reply_count[sender] = reply_count.get(sender, 0) + 1
+                    first_reply.setdefault(sender, call["time"])
+                seen[0] = len(calls)
+
+        def settled(sender: int) -> bool:
+            with factory() as session:
+                status = session.execute(select(inbox.c.status).where(inbox.c.sender_id == str(sender))).scalar()
+            return status == "done"
+
+        http = requests.Session()
+        pushed_at: dict = {}
+        accepted = [0]
+
+        def one(i: int) -> None:
+            sender = 7_000_000 + i
+            ts, nonce = str(int(time.time() * 1000)), uuid.uuid4().hex[:8]
+            body = {"type": "text", "receiver_id": 9000, "sender_id": sender,
+                    "created_at": time.strftime("%a %b %d %H:%M:%S +0800 %Y"), "text": texts[i], "data": {}}
+            pushed_at[sender] = time.time()
+            response = http.post(hook, params={"signature": sign(SECRET, ts, nonce), "timestamp": ts, "nonce": nonce},
+                                 data=json.dumps(body, ensure_ascii=False).encode(), timeout=10)
+            if response.status_code != 200:
+                return
+            with lock:
+                accepted[0] += 1
+            deadline = time.monotonic() + args.timeout
+            while time.monotonic() < deadline:
+                scan_replies()
+                with lock:
+                    if sender in first_reply:
+                        return
+                if settled(sender):
+                    time.sleep(0.05)  # a reply queued with the settle may still be in delivery
+                    scan_replies()
+                    with lock:
+                        if sender in first_reply or not _has_pending_reply(factory, sender):
+                            return
+                time.sleep(0.005)
+
+        started = time.time()
+        with ThreadPoolExecutor(args.in_flight) as pool:
+            list(pool.map(one, range(args.messages)))
+        elapsed = time.time() - started
+        time.sleep(2.0)
+        scan_replies()
+        with factory() as session:
+            rows = session.execute(select(inbox.c.sender_id, inbox.c.status, inbox.c.outcome)).all()
+        done = {int(r.sender_id): r for r in rows if r.status == "done"}
+        escalated = sum(1 for r in done.values() if (r.outcome or "").startswith(("handoff", "human_takeover")))
+        lost = sum(1 for i in range(args.messages) if 7_000_000 + i not in done)
+        duplicated = sum(1 for c in reply_count.values() if c > 1)
+        latencies = sorted((first_reply[s] - pushed_at[s]) * 1000 for s in first_reply if s in pushed_at)
+        pct = lambda p: latencies[min(len(latencies) - 1, int(p * len(latencies)))] if latencies else float("nan")  # noqa: E731
+        print(f"messages {args.messages}, in flight {args.in_flight}, wall {elapsed:.1f}s "
+              f"({args.messages / elapsed:.1f} msg/s)")
+        print(f"accepted {accepted[0]}  replied {len(first_reply)}  escalated {escalated}  "
+              f"no-reply (ignore/social) {len(done) - len(first_reply) - escalated}  lost {lost}  duplicated {duplicated}")
+        print(f"push -> reply received: p50 {pct(0.50):.0f} ms  p95 {pct(0.95):.0f} ms  max {latencies[-1] if latencies else 0:.0f} ms")
+        return 0 if lost == 0 and duplicated == 0 else 1
+    finally:
+        stop(proc)
+        standin.stop()
+
+
+def _has_pending_reply(factory, sender: int) -> bool:
+    from bot.store.tables import outbox
+
+    with factory() as session:
+        return session.execute(select(outbox.c.id).where(
+            outbox.c.receiver_id == str(sender), outbox.c.status.in_(["pending", "sending"]))).first() is not None
+
+
+if __name__ == "__main__":
+    sys.exit(main())
