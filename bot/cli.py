@@ -19,7 +19,6 @@ EXAMPLES: Dict[str, str] = {
     "triage": "example: bot triage ../shared/eval/dev.jsonl -o out.jsonl --dry-run",
     "eval": "example: bot eval ../shared/eval/dev.jsonl --min-precision 0.97 --min-coverage 0.85",
     "db migrate": "example: BOT_DATABASE_URL=postgresql://localhost/test bot db migrate",
-    "queue": "example: bot queue list --department after_sales",
     "serve": "example: bot serve   (Ctrl-C stops everything)",
 }
 
@@ -242,6 +241,9 @@ def cmd_db_migrate(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
+    from bot.cli_queue import EXAMPLES as QUEUE_EXAMPLES
+
+    EXAMPLES.update(QUEUE_EXAMPLES)
     parser = argparse.ArgumentParser(prog="bot", description="Fan-service assistant for @云雀手机.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -258,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", nargs="*", help="messages to parse; none reads lines from standard input")
     p.add_argument("--channel", choices=("comment", "dm"), default="dm")
 
-    faq = sub.add_parser("faq", help="Check and search the FAQ files.").add_subparsers(dest="faq_command", required=True)
+    faq = sub.add_parser("faq", help="Check, search and extend the FAQ files.").add_subparsers(dest="faq_command", required=True)
     p = add("check", cmd_faq_check, "Check FAQ files; prints file:line: [field] problem and the fix.", faq, "faq check")
     p.add_argument("paths", nargs="*", help="FAQ directories or files (default: data/faq)")
     p = add("search", cmd_faq_search, "Show the best FAQ matches for a question, with scores.", faq, "faq search")
@@ -286,7 +288,16 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="Database schema.").add_subparsers(dest="db_command", required=True)
     add("migrate", cmd_db_migrate, "Upgrade the database (BOT_DATABASE_URL) to the newest schema.", db, "db migrate")
 
-    from bot import serve
+    from bot import cli_queue, serve
+
+    cli_queue.register(sub, add)
+    p = add("suggestions", cli_queue.cmd_faq_suggestions, "FAQ suggestions waiting for your department.", faq,
+            "faq suggestions")
+    p.add_argument("--as", dest="as_", metavar="NAME")
+    p = add("merge", cli_queue.cmd_faq_merge, "Merge a suggestion into its department's FAQ file.", faq, "faq merge")
+    p.add_argument("suggestion", type=int)
+    p.add_argument("--comment", help="the public-comment version when the answer is over 140 characters")
+    p.add_argument("--as", dest="as_", metavar="NAME")
 
     p = add("serve", serve.cmd_serve, "Run everything: Rasa (Weibo + REST channels), actions, console.")
     p.add_argument("--credentials", default="credentials.yml")

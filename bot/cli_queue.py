@@ -1,0 +1,200 @@
+"""`bot operators`, `bot queue`, `bot faq suggestions|merge` and `bot console`: parsing and printing."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from typing import Callable
+
+from bot.intents import DEPARTMENT_NAMES, DEPARTMENTS
+from bot.store.tables import OPEN_STATUSES, STATUSES
+
+EXAMPLES = {
+    "operators add": "example: bot operators add alice --department after_sales --department rnd   (asks for a password)\n"
+                     "         echo 's3cret-pass' | bot operators add ops1 --role operator --password-stdin",
+    "operators list": "example: bot operators list",
+    "queue list": "example: bot queue list --as alice --department after_sales --status waiting",
+    "queue show": "example: bot queue show 12 --as alice",
+    "queue claim": "example: bot queue claim 12 --as alice",
+    "queue reply": "example: bot queue reply 12 '您好，已为您登记，请留意私信' --as alice",
+    "queue close": "example: bot queue close 12 --as alice --note 'fan confirmed'",
+    "queue dismiss": "example: bot queue dismiss 12 --as alice --note spam",
+    "queue reassign": "example: bot queue reassign 12 rnd --as alice",
+    "faq suggestions": "example: bot faq suggestions --as alice",
+    "faq merge": "example: bot faq merge 3 --as alice",
+    "console": "example: bot console --port 8000",
+}
+
+
+def _factory():
+    from bot.settings import Settings
+    from bot.store.db import make_engine, make_session_factory, migrate
+
+    settings = Settings.from_env()
+    migrate(settings.database_url)
+    return make_session_factory(make_engine(settings.database_url)), settings
+
+
+def _operator(factory, args):
+    from bot.errors import QueueError
+    from bot.store import operators
+
+    name = args.as_ or os.environ.get("BOT_OPERATOR")
+    if not name:
+        raise QueueError("say who you are: --as NAME (or set BOT_OPERATOR)")
+    return operators.get(factory, name)
+
+
+def _minutes(seconds: int) -> str:
+    hours, minutes = divmod(seconds // 60, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
+
+
+def cmd_operators_add(args: argparse.Namespace) -> int:
+    from bot.store import operators
+
+    factory, _ = _factory()
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"password for {args.name}: ")
+    op = operators.add(factory, args.name, password, args.department or [], args.role)
+    print(f"added {op.name} ({op.role}; departments: {', '.join(op.departments) or 'all'})")
+    return 0
+
+
+def cmd_operators_list(args: argparse.Namespace) -> int:
+    from bot.store import operators
+
+    factory, _ = _factory()
+    for op in operators.all_operators(factory):
+        print(f"{op.name:<16} {op.role:<9} {', '.join(op.departments) or 'all departments'}")
+    return 0
+
+
+def cmd_queue_list(args: argparse.Namespace) -> int:
+    from bot import handoff
+
+    factory, _ = _factory()
+    operator = _operator(factory, args)
+    statuses = STATUSES if args.status == "all" else ([args.status] if args.status else OPEN_STATUSES)
+    rows = handoff.list_tickets(factory, operator, args.department and [args.department], statuses, args.older_than)
+    if not rows:
+        print("no tickets")
+    for t in rows:
+        print(f"#{t['id']:<5} {t['department']:<17} {t['status']:<9} p{t['priority']} "
+              f"{_minutes(handoff.waiting_seconds(t)):>7}  {t['reason']:<24} {t['assignee'] or '-'}")
+    return 0
+
+
+def cmd_queue_show(args: argparse.Namespace) -> int:
+    from bot import handoff
+
+    factory, _ = _factory()
+    t = handoff.show(factory, _operator(factory, args), args.ticket)
+    print(f"ticket #{t['id']}  {t['department']} ({DEPARTMENT_NAMES[t['department']]})  {t['status']}"
+          f"  assignee: {t['assignee'] or '-'}  priority {t['priority']}")
+    print(f"channel {t['channel']}  fan {t['fan_id']}  intent {t['intent']} ({t['confidence']:.2f})  reason {t['reason']}")
+    print("messages:")
+    for m in t["messages"]:
+        arrow = "<-" if m["direction"] == "in" else "->"
+        print(f"  {arrow} {m['author']}: {m['original_text']}")
+    if t["faq_candidates"]:
+        print("FAQ candidates:")
+        for c in t["faq_candidates"]:
+            print(f"  {c['score']:.3f} {c['id']}  {c['question']}")
+    print("events:")
+    for e in t["events"]:
+        print(f"  {e['created_at']:%Y-%m-%d %H:%M} {e['kind']:<16} {e['actor']} {e['detail'][:60]}")
+    return 0
+
+
+def _simple(action: Callable, message: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        factory, _ = _factory()
+        ticket = action(factory, _operator(factory, args), args)
+        print(message.format(**ticket))
+        return 0
+
+    return run
+
+
+def cmd_faq_suggestions(args: argparse.Namespace) -> int:
+    from bot.faq import suggest
+
+    factory, _ = _factory()
+    rows = suggest.pending(factory, _operator(factory, args))
+    if not rows:
+        print("no suggestions waiting")
+    for s in rows:
+        print(f"#{s['id']:<4} {s['department']:<17} by {s['author']:<10} Q: {s['question']}\n      A: {s['answer']}")
+    return 0
+
+
+def cmd_faq_merge(args: argparse.Namespace) -> int:
+    from bot.faq import suggest
+
+    factory, settings = _factory()
+    entry = suggest.merge(factory, _operator(factory, args), args.suggestion, settings.faq_dir, args.comment)
+    print(f"merged as {entry} into {settings.faq_dir}; the running bot serves it within 2 seconds")
+    return 0
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from bot.console.app import run
+    from bot.settings import Settings
+
+    settings = Settings.from_env()
+    run(settings, args.port or settings.console_port)
+    return 0
+
+
+def register(sub, add) -> None:
+    from bot import handoff
+
+    def who(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--as", dest="as_", metavar="NAME", help="operator name (default: $BOT_OPERATOR)")
+        return p
+
+    ops = sub.add_parser("operators", help="Operator accounts.").add_subparsers(dest="operators_command", required=True)
+    p = add("add", cmd_operators_add, "Add an operator (password asked, or read with --password-stdin).", ops,
+            "operators add")
+    p.add_argument("name")
+    p.add_argument("--department", action="append", choices=DEPARTMENTS, help="repeat for several")
+    p.add_argument("--role", choices=("member", "operator"), default="member",
+                   help="member: own departments only; operator: the Weibo team, all departments")
+    p.add_argument("--password-stdin", action="store_true")
+    add("list", cmd_operators_list, "List operators.", ops, "operators list")
+
+    q = sub.add_parser("queue", help="Work the handoff queue.").add_subparsers(dest="queue_command", required=True)
+    p = who(add("list", cmd_queue_list, "Tickets by priority then age.", q, "queue list"))
+    p.add_argument("--department", choices=DEPARTMENTS)
+    p.add_argument("--status", choices=(*STATUSES, "all"), help="default: open tickets")
+    p.add_argument("--older-than", type=int, metavar="MINUTES")
+    p = who(add("show", cmd_queue_show, "A ticket with the fan's messages, candidates and history.", q, "queue show"))
+    p.add_argument("ticket", type=int)
+    p = who(add("claim", _simple(lambda f, o, a: handoff.claim(f, o, a.ticket), "claimed #{id}"),
+                "Claim a waiting ticket.", q, "queue claim"))
+    p.add_argument("ticket", type=int)
+    p = who(add("reply", _simple(lambda f, o, a: handoff.reply(f, o, a.ticket, a.text), "reply to #{id} queued for sending"),
+                "Reply to the fan (sent by the running service).", q, "queue reply"))
+    p.add_argument("ticket", type=int)
+    p.add_argument("text")
+    p = who(add("close", _simple(lambda f, o, a: handoff.close(f, o, a.ticket, a.note), "closed #{id}"),
+                "Close a ticket (the bot answers the fan again).", q, "queue close"))
+    p.add_argument("ticket", type=int)
+    p.add_argument("--note", default="")
+    p = who(add("dismiss", _simple(lambda f, o, a: handoff.dismiss(f, o, a.ticket, a.note), "dismissed #{id}"),
+                "Dismiss a ticket that needs nothing.", q, "queue dismiss"))
+    p.add_argument("ticket", type=int)
+    p.add_argument("--note", default="")
+    p = who(add("reassign", _simple(lambda f, o, a: handoff.reassign(f, o, a.ticket, a.department),
+                                    "#{id} now waits in {department}"),
+                "Move a ticket to another department.", q, "queue reassign"))
+    p.add_argument("ticket", type=int)
+    p.add_argument("department", choices=DEPARTMENTS)
+
+    p = add("console", cmd_console, "Run the web console alone (bot serve runs it too).")
+    p.add_argument("--port", type=int)

@@ -1,0 +1,166 @@
+"""`bot operators`, `bot queue` and `bot faq suggestions|merge` through the CLI, errors included."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from sqlalchemy import select
+
+from bot.cli import main
+from bot.faq import suggest
+from bot.store import operators, queue
+from bot.store.db import make_engine, make_session_factory, migrate
+from bot.store.tables import outbox
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch, faq_copy):
+    url = f"sqlite:///{tmp_path / 'q.sqlite3'}"
+    monkeypatch.setenv("BOT_DATABASE_URL", url)
+    monkeypatch.setenv("BOT_FAQ_DIR", str(faq_copy))
+    monkeypatch.delenv("BOT_OPERATOR", raising=False)
+    migrate(url)
+    factory = make_session_factory(make_engine(url))
+    return factory, faq_copy
+
+
+@pytest.fixture
+def people(env, monkeypatch):
+    factory, _ = env
+    for name, role, depts in (("alice", "operator", []), ("bob", "operator", []), ("carol", "member", ["after_sales"])):
+        monkeypatch.setattr("sys.stdin", io.StringIO("password-123\n"))
+        args = ["operators", "add", name, "--role", role, "--password-stdin"]
+        for d in depts:
+            args += ["--department", d]
+        assert main(args) == 0
+    return factory
+
+
+def _ticket(factory, department="after_sales", channel="dm", target=None, text="屏幕出现绿线") -> int:
+    return queue.submit(factory, queue.NewTicket(
+        channel=channel, fan_id="5551", conversation_id=f"{channel}:5551:{department}", department=department,
+        reason="needs_human", original_text=text, normalised_text=text, intent="device_fault", confidence=0.9,
+        reply_target=target))
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_operators_add_hashes_the_password_and_lists(people, capsys):
+    assert operators.authenticate(people, "carol", "password-123").departments == ("after_sales",)
+    assert operators.authenticate(people, "carol", "wrong-password") is None
+    code, out, _ = run(capsys, "operators", "list")
+    assert code == 0 and "carol" in out and "after_sales" in out and "all departments" in out
+
+
+@pytest.mark.parametrize("args,stdin,message", [
+    (["operators", "add", "dave"], "password-123\n", "a member needs at least one --department"),
+    (["operators", "add", "erin", "--role", "operator"], "short\n", "password too short"),
+    (["operators", "add", "alice", "--role", "operator"], "password-123\n", "operator 'alice' already exists"),
+])
+def test_operators_add_errors(people, capsys, monkeypatch, args, stdin, message):
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code, _, err = run(capsys, *args, "--password-stdin")
+    assert code == 2 and message in err
+
+
+def test_full_ticket_workflow_from_the_terminal(people, capsys):
+    ticket = _ticket(people)
+    code, out, _ = run(capsys, "queue", "list", "--as", "carol")
+    assert code == 0 and f"#{ticket}" in out and "waiting" in out
+    assert run(capsys, "queue", "claim", str(ticket), "--as", "carol")[1].strip() == f"claimed #{ticket}"
+    code, out, _ = run(capsys, "queue", "reply", str(ticket), "您好，请到服务中心检测", "--as", "carol")
+    assert code == 0 and "queued for sending" in out
+    with people() as session:
+        [row] = session.execute(select(outbox)).mappings().all()
+    assert (row["channel"], row["receiver_id"], row["text"], row["status"]) == ("dm", "5551", "您好，请到服务中心检测", "pending")
+    code, out, _ = run(capsys, "queue", "show", str(ticket), "--as", "carol")
+    assert "屏幕出现绿线" in out and "-> carol: 您好，请到服务中心检测" in out and "answered" in out
+    assert run(capsys, "queue", "close", str(ticket), "--as", "carol", "--note", "done")[0] == 0
+    code, out, _ = run(capsys, "queue", "list", "--as", "carol", "--status", "closed")
+    assert f"#{ticket}" in out and "closed" in out
+
+
+def test_claimed_by_someone_else_is_a_clear_error(people, capsys):
+    ticket = _ticket(people)
+    run(capsys, "queue", "claim", str(ticket), "--as", "alice")
+    code, _, err = run(capsys, "queue", "claim", str(ticket), "--as", "bob")
+    assert code == 2 and f"ticket {ticket} is already claimed by alice" in err
+    code, _, err = run(capsys, "queue", "close", str(ticket), "--as", "bob")
+    assert code == 2 and "claimed by alice" in err
+
+
+def test_member_cannot_see_or_act_on_other_departments(people, capsys):
+    ticket = _ticket(people, department="pr")
+    code, out, _ = run(capsys, "queue", "list", "--as", "carol")
+    assert f"#{ticket}" not in out
+    for args in (("show", str(ticket)), ("claim", str(ticket)), ("reassign", str(ticket), "rnd")):
+        code, _, err = run(capsys, "queue", *args, "--as", "carol")
+        assert code == 2 and "not your department" in err
+
+
+def test_reply_too_long_for_a_comment_is_refused_before_sending(people, capsys):
+    ticket = _ticket(people, channel="comment", target={"receiver_id": "5551", "cid": "77", "post_id": "88"})
+    code, _, err = run(capsys, "queue", "reply", str(ticket), "好" * 141, "--as", "alice")
+    assert code == 2 and "reply too long for a comment: 141 characters, at most 140" in err
+    assert run(capsys, "queue", "reply", str(ticket), "好" * 140, "--as", "alice")[0] == 0
+    with people() as session:
+        [row] = session.execute(select(outbox)).mappings().all()
+    assert (row["comment_id"], row["post_id"]) == ("77", "88")
+
+
+def test_dismiss_and_reassign(people, capsys):
+    first, second = _ticket(people), _ticket(people, department="rnd")
+    assert "dismissed" in run(capsys, "queue", "dismiss", str(first), "--as", "alice", "--note", "spam")[1]
+    assert "now waits in marketing" in run(capsys, "queue", "reassign", str(second), "marketing", "--as", "alice")[1]
+    code, _, err = run(capsys, "queue", "claim", str(first), "--as", "alice")
+    assert code == 2 and "dismissed" in err
+
+
+@pytest.mark.parametrize("args,message", [
+    (["queue", "list"], "say who you are"),
+    (["queue", "show", "999", "--as", "alice"], "ticket 999 does not exist"),
+    (["queue", "list", "--as", "mallory"], "no operator named 'mallory'"),
+])
+def test_queue_errors(people, capsys, args, message):
+    code, _, err = run(capsys, *args)
+    assert code == 2 and message in err
+
+
+def test_suggestion_is_merged_into_the_department_file(people, env, capsys):
+    factory, faq_dir = env
+    ticket = _ticket(people)
+    carol = operators.get(factory, "carol")
+    sid = suggest.suggest(factory, carol, ticket, "屏幕有绿线怎么办？", "请到云雀授权服务中心检测。")
+    code, out, _ = run(capsys, "faq", "suggestions", "--as", "carol")
+    assert f"#{sid}" in out and "屏幕有绿线怎么办" in out
+    code, out, _ = run(capsys, "faq", "merge", str(sid), "--as", "carol")
+    assert code == 0 and f"suggested-{sid}" in out
+    assert "屏幕有绿线怎么办" in (faq_dir / "after_sales.yml").read_text(encoding="utf-8")
+    assert run(capsys, "faq", "check", str(faq_dir))[0] == 0
+    code, _, err = run(capsys, "faq", "merge", str(sid), "--as", "carol")
+    assert code == 2 and "already merged" in err
+
+
+def test_merge_that_would_break_the_faq_changes_nothing(people, env, capsys):
+    factory, faq_dir = env
+    alice = operators.get(factory, "alice")
+    before = (faq_dir / "after_sales.yml").read_text(encoding="utf-8")
+    existing_question = "保修多久？"
+    sid = suggest.suggest(factory, alice, None, existing_question, "重复的问题", department="after_sales")
+    code, _, err = run(capsys, "faq", "merge", str(sid), "--as", "alice")
+    assert code == 2 and "merging would break the FAQ" in err
+    assert (faq_dir / "after_sales.yml").read_text(encoding="utf-8") == before
+
+
+def test_every_command_has_help_with_an_example(capsys):
+    for args in (["queue", "list"], ["queue", "reply"], ["operators", "add"], ["faq", "merge"], ["triage"],
+                 ["eval"], ["faq", "check"], ["serve"], ["console"]):
+        with pytest.raises(SystemExit):
+            main([*args, "--help"])
+        assert "example: bot" in capsys.readouterr().out
