@@ -8,7 +8,7 @@ NLU_INPUTS := config.yml domain.yml $(wildcard data/nlu/*.yml) $(wildcard data/*
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: setup run test train validate lint cross-validate bench clean
+.PHONY: setup run test train validate lint cross-validate bench load clean browser
 
 setup: $(STAMP)
 
@@ -24,7 +24,10 @@ train: $(MODEL_STAMP)
 run: $(MODEL_STAMP)
 	$(BIN)/bot serve
 
-test: $(MODEL_STAMP)
+browser:
+	scripts/ensure-browser.sh
+
+test: $(MODEL_STAMP) browser
 	$(BIN)/bot faq check data/faq
 	$(BIN)/rasa data validate --data data/nlu data/rules.yml --fail-on-warnings
 	$(BIN)/python -m pytest
@@ -42,6 +45,10 @@ cross-validate: $(STAMP)
 bench: $(MODEL_STAMP)
 	$(BIN)/python scripts/bench_faq.py
 	$(BIN)/python scripts/bench_triage.py
+	$(BIN)/python scripts/eval_retrieval.py ../shared/eval/dev.jsonl
+
+load: $(MODEL_STAMP)
+	$(BIN)/python scripts/load_weibo.py --messages 1000 --in-flight 20
 
 clean:
 	rm -rf models results .pytest_cache

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -27,11 +27,11 @@ def _live(tracker: Tracker) -> LiveMessage:
 class ActionAnswerFaq(Action):
     """Answers FAQ topics (comment or DM wording by channel), or hands off when unsure."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_answer_faq"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         handled = responder().handle(_live(tracker))
         if handled.reply:
             dispatcher.utter_message(text=handled.reply)
@@ -41,5 +41,5 @@ class ActionAnswerFaq(Action):
 class ActionTriage(ActionAnswerFaq):
     """Social replies, ignores and handoffs go through the same decision."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_triage"

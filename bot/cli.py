@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Sequence
 
 from bot.errors import BotError
 
@@ -131,7 +131,7 @@ def _open_queue(settings):
     return make_session_factory(make_engine(settings.database_url))
 
 
-def _run_triage(path: Path, batch_size: int, on_batch: Optional[Callable] = None) -> List:
+def _run_triage(path: Path, batch_size: int, on_batch: Callable | None = None) -> List:
     from bot.triage import read_jsonl
 
     settings = _settings()
@@ -247,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bot", description="Fan-service assistant for @云雀手机.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def add(name: str, func: Callable, help_text: str, parent=sub, key: Optional[str] = None):
+    def add(name: str, func: Callable, help_text: str, parent=sub, key: str | None = None):
         p = parent.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES.get(key or name),
                               formatter_class=argparse.RawDescriptionHelpFormatter)
         p.set_defaults(func=func)
@@ -305,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional, Sequence
+from typing import Sequence
 
 from bot.faq.index import Match
 from bot.faq.model import COMMENT
-from bot.intents import FAQ, HANDOFF, IGNORE, SOCIAL, info
+from bot.intents import HANDOFF, IGNORE, SOCIAL, info
 from bot.nlu.entities import PERSONAL_DATA_LABELS
 from bot.nlu.result import NluResult
 from bot.text import NormalisedText
@@ -78,19 +78,19 @@ class DecideSettings:
 @dataclass(frozen=True)
 class Outcome:
     action: str
-    department: Optional[str]
+    department: str | None
     reason: str
-    reply: Optional[str]
-    intent: Optional[str]
+    reply: str | None
+    intent: str | None
     confidence: float
-    faq_id: Optional[str] = None
+    faq_id: str | None = None
     priority: int = PRIORITY_NORMAL
     faq_score: float = 0.0
 
 
-def _handoff(department: Optional[str], reason: str, intent: Optional[str], confidence: float,
-             priority: int = PRIORITY_NORMAL, reply: Optional[str] = None,
-             match: Optional[Match] = None) -> Outcome:
+def _handoff(department: str | None, reason: str, intent: str | None, confidence: float,
+             priority: int = PRIORITY_NORMAL, reply: str | None = None,
+             match: Match | None = None) -> Outcome:
     return Outcome(HANDOFF_ACTION, department, reason, reply, intent, confidence,
                    faq_id=match.entry.id if match and reply else None, priority=priority,
                    faq_score=match.score if match else 0.0)

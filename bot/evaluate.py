@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Sequence
 
 _WS = re.compile(r"\s+")
 
 
-def _squash(text: Optional[str]) -> str:
+def _squash(text: str | None) -> str:
     return _WS.sub("", text or "")
 
 
-def answer_matches(reply: Optional[str], must_contain: Sequence[Sequence[str]]) -> bool:
+def answer_matches(reply: str | None, must_contain: Sequence[Sequence[str]]) -> bool:
     body = _squash(reply)
     return all(any(_squash(alt) in body for alt in group) for group in must_contain)
 

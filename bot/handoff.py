@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import QueueError
 from bot.faq.model import COMMENT
@@ -34,8 +33,8 @@ def _visible(factory: Factory, operator: Operator, ticket_id: int) -> Dict[str, 
     return ticket
 
 
-def list_tickets(factory: Factory, operator: Operator, departments: Optional[Sequence[str]] = None,
-                 statuses: Sequence[str] = OPEN_STATUSES, older_than_minutes: Optional[int] = None) -> List[Dict]:
+def list_tickets(factory: Factory, operator: Operator, departments: Sequence[str] | None = None,
+                 statuses: Sequence[str] = OPEN_STATUSES, older_than_minutes: int | None = None) -> List[Dict]:
     allowed = [d for d in (departments or operator.visible_departments) if operator.can_see(d)]
     with factory() as session:
         rows = queue.listing(session, allowed, statuses)
@@ -106,7 +105,7 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
-def waiting_seconds(ticket: Dict[str, Any], now: Optional[datetime] = None) -> int:
+def waiting_seconds(ticket: Dict[str, Any], now: datetime | None = None) -> int:
     now = now or datetime.now(timezone.utc)
     return int((now - _aware(ticket["created_at"])).total_seconds())
 

@@ -7,7 +7,7 @@ describes each intent for people writing training data.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Optional
+from typing import Dict
 
 DEPARTMENTS = (
     "pre_sales",
@@ -36,7 +36,7 @@ FALLBACK_INTENT = "nlu_fallback"
 @dataclass(frozen=True)
 class IntentInfo:
     kind: str
-    department: Optional[str]
+    department: str | None
 
 
 CATALOGUE: Dict[str, IntentInfo] = {
@@ -80,5 +80,5 @@ CATALOGUE: Dict[str, IntentInfo] = {
 }
 
 
-def info(intent: Optional[str]) -> Optional[IntentInfo]:
+def info(intent: str | None) -> IntentInfo | None:
     return CATALOGUE.get(intent or "")

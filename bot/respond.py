@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Dict, Optional
+from typing import Any, Dict
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -50,14 +50,14 @@ class LiveMessage:
 
 @dataclass(frozen=True)
 class Handled:
-    reply: Optional[str]
-    outcome: Optional[Outcome]
-    ticket_id: Optional[int] = None
+    reply: str | None
+    outcome: Outcome | None
+    ticket_id: int | None = None
     reason: str = ""
 
 
 class Responder:
-    def __init__(self, triage: Triage, factory: "sessionmaker[Session]") -> None:
+    def __init__(self, triage: Triage, factory: sessionmaker[Session]) -> None:
         self._triage = triage
         self._factory = factory
 

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 from bot.errors import ConfigError
 from bot.settings import Settings
@@ -51,7 +51,7 @@ class Supervisor:
         threading.Thread(target=_pump, args=(name, proc.stdout, sys.stdout), daemon=True).start()
         self.children[name] = proc
 
-    def wait(self) -> Optional[str]:
+    def wait(self) -> str | None:
         """Block until a child exits; its name."""
         while True:
             for name, proc in self.children.items():

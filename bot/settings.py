@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Mapping
 
 from bot.errors import ConfigError
 
@@ -48,7 +48,7 @@ class Settings:
     console_port: int
 
     @classmethod
-    def from_env(cls, env: Optional[Mapping[str, str]] = None, dotenv: Optional[Path] = Path(".env")) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
         if env is None:
             if dotenv is not None and dotenv.exists():
                 from dotenv import load_dotenv

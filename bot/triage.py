@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Sequence, Tuple
 
 from bot.decide import HANDOFF_ACTION, DecideSettings, Outcome, decide
 from bot.errors import InputError
@@ -102,7 +102,7 @@ class Triage:
         self._clock = clock
 
     def decide_parsed(self, inbound: Inbound, message: NormalisedText, nlu: NluResult,
-                      index: Optional[FaqIndex] = None) -> Triaged:
+                      index: FaqIndex | None = None) -> Triaged:
         index = index or self._faq()
         intent, _conf = nlu.top_real_intent()
         intent_info = info(intent)

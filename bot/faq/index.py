@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -103,7 +103,7 @@ def analyse(text: str) -> List[str]:
 class FaqIndex:
     """An immutable search index over one consistent set of entries."""
 
-    def __init__(self, entries: Sequence[FaqEntry], synonyms: Optional[Synonyms] = None) -> None:
+    def __init__(self, entries: Sequence[FaqEntry], synonyms: Synonyms | None = None) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.entries: List[FaqEntry] = list(entries)
@@ -141,8 +141,8 @@ class FaqIndex:
     def search(
         self,
         text: str,
-        department: Optional[str] = None,
-        intent: Optional[str] = None,
+        department: str | None = None,
+        intent: str | None = None,
         limit: int = 5,
     ) -> List[Match]:
         """Best entries first; `department` and `intent` (from the NLU) are soft priors."""
@@ -187,12 +187,12 @@ class FaqIndex:
         docs = np.flatnonzero(self._owners == entry_index)
         return self._docs[docs[np.argmax(sims[docs])]]
 
-    def best(self, text: str, department: Optional[str] = None, intent: Optional[str] = None) -> Optional[Match]:
+    def best(self, text: str, department: str | None = None, intent: str | None = None) -> Match | None:
         found = self.search(text, department, intent, limit=1)
         return found[0] if found else None
 
 
-def top_pair(matches: Sequence[Match]) -> Tuple[Optional[Match], float]:
+def top_pair(matches: Sequence[Match]) -> Tuple[Match | None, float]:
     """The best match and its margin over the runner-up (0 when alone)."""
     if not matches:
         return None, 0.0

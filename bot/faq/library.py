@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 import yaml
 
@@ -40,7 +40,7 @@ def load_synonyms(path: Path) -> Tuple[Synonyms, List[Problem]]:
     return Synonyms({str(k): [str(v) for v in vs] for k, vs in data.items()}), []
 
 
-def build_index(directory: Path) -> Tuple[Optional[FaqIndex], List[Problem]]:
+def build_index(directory: Path) -> Tuple[FaqIndex | None, List[Problem]]:
     """Load, check and index a FAQ directory; no index when any problem is found."""
     entries, problems = load_faq([directory])
     synonyms, syn_problems = load_synonyms(directory / SYNONYMS_FILE)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Tuple
 
 import yaml
 
@@ -50,7 +50,7 @@ def _plain(node: yaml.Node) -> object:
     return node.value
 
 
-def _parse_date(text: str, end_of_day: bool) -> Optional[datetime]:
+def _parse_date(text: str, end_of_day: bool) -> datetime | None:
     for fmt in DATE_FORMATS:
         try:
             parsed = datetime.strptime(text.strip(), fmt)
@@ -74,7 +74,7 @@ class _FileChecker:
     def problem(self, line: int, field: str, message: str, fix: str) -> None:
         self.problems.append(Problem(self.label, line, field, message, fix))
 
-    def text(self, entry: Dict[str, _Node], name: str, line: int, required: bool) -> Optional[str]:
+    def text(self, entry: Dict[str, _Node], name: str, line: int, required: bool) -> str | None:
         node = entry.get(name)
         if node is None or node.value is None or (isinstance(node.value, str) and not node.value.strip()):
             if required:
@@ -85,7 +85,7 @@ class _FileChecker:
             return None
         return " ".join(node.value.split()) if name == "question" else node.value.strip()
 
-    def date(self, entry: Dict[str, _Node], name: str, end_of_day: bool) -> Optional[datetime]:
+    def date(self, entry: Dict[str, _Node], name: str, end_of_day: bool) -> datetime | None:
         node = entry.get(name)
         if node is None or node.value is None:
             return None
@@ -125,7 +125,7 @@ class _FileChecker:
         for item in entries.value:
             self.check_entry(item, department)
 
-    def department(self, node: Optional[_Node], line: int, required: bool) -> Optional[str]:
+    def department(self, node: _Node | None, line: int, required: bool) -> str | None:
         if node is None or node.value is None:
             if required:
                 self.problem(line, "department", "缺少 department", f"写上部门标签之一：{', '.join(DEPARTMENTS)}")
@@ -135,7 +135,7 @@ class _FileChecker:
             return None
         return str(node.value)
 
-    def check_entry(self, item: _Node, file_department: Optional[str]) -> None:
+    def check_entry(self, item: _Node, file_department: str | None) -> None:
         line = item.line
         if not isinstance(item.value, dict):
             self.problem(line, "entry", "这一条不是 `字段: 内容` 的格式", "每一条以 `- id:` 开头，下面每个字段缩进对齐")
@@ -181,7 +181,7 @@ class _FileChecker:
             excludes=tuple(excludes),
         ))
 
-    def string_list(self, node: Optional[_Node], name: str, noun: str) -> List[str]:
+    def string_list(self, node: _Node | None, name: str, noun: str) -> List[str]:
         if node is None or node.value is None:
             return []
         if not isinstance(node.value, list):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import List, Optional, Tuple
+from typing import List, Tuple
 
 # The manuals' dates are Beijing time.
 CHINA_TZ = timezone(timedelta(hours=8))
@@ -41,10 +41,10 @@ class FaqEntry:
     answer: str
     comment: str
     alternates: Tuple[str, ...] = ()
-    intent: Optional[str] = None
-    valid_from: Optional[datetime] = None
-    valid_until: Optional[datetime] = None
-    ended_answer: Optional[str] = None
+    intent: str | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    ended_answer: str | None = None
     file: str = ""
     line: int = 0
     keywords: Tuple[str, ...] = field(default=())  # one must appear in the question

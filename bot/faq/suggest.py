@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import QueueError
 from bot.faq.loader import load_faq
@@ -25,8 +24,8 @@ from bot.store.tables import faq_suggestions
 Factory = "sessionmaker[Session]"
 
 
-def suggest(factory: Factory, operator: Operator, ticket_id: Optional[int], question: str, answer: str,
-            department: Optional[str] = None) -> int:
+def suggest(factory: Factory, operator: Operator, ticket_id: int | None, question: str, answer: str,
+            department: str | None = None) -> int:
     question, answer = question.strip(), answer.strip()
     if not question or not answer:
         raise QueueError("a suggestion needs both a question and an answer")
@@ -58,7 +57,7 @@ def _entry_yaml(entry_id: str, question: str, answer: str, comment: str) -> str:
 
 
 def merge(factory: Factory, operator: Operator, suggestion_id: int, faq_dir: Path,
-          comment: Optional[str] = None) -> str:
+          comment: str | None = None) -> str:
     """Append the suggestion to its department's FAQ file; returns the new entry id."""
     with factory() as session:
         row = session.execute(select(faq_suggestions).where(faq_suggestions.c.id == suggestion_id)).mappings().first()

@@ -8,7 +8,7 @@ order-specific messages to humans and to keep personal data out of public replie
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -88,15 +88,15 @@ class SpacyRuleEntityExtractor(GraphComponent, EntityExtractorMixin):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "SpacyRuleEntityExtractor":
+    ) -> SpacyRuleEntityExtractor:
         return cls(build_nlp())
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> List[str]:
         return ["spacy", "jieba"]
 
     def process(self, messages: List[Message]) -> List[Message]:

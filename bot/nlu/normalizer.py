@@ -8,7 +8,7 @@ shortcut such as `/greet` or `/restart`.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -33,11 +33,11 @@ class WeiboTextNormalizer(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "WeiboTextNormalizer":
+    ) -> WeiboTextNormalizer:
         return cls()
 
     def _normalise(self, message: Message) -> None:

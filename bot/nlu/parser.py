@@ -40,7 +40,7 @@ class NluParser:
         self._agent = agent
 
     @classmethod
-    def load(cls, model_dir: Path = DEFAULT_MODEL_DIR) -> "NluParser":
+    def load(cls, model_dir: Path = DEFAULT_MODEL_DIR) -> NluParser:
         quiet_tensorflow()
         from rasa.core.agent import Agent
 

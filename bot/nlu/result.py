@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 
 from bot.intents import FALLBACK_INTENT
 
 
 @dataclass(frozen=True)
 class NluResult:
-    intent: Optional[str]
+    intent: str | None
     confidence: float
     ranking: Tuple[Tuple[str, float], ...] = ()
     entities: Tuple[Dict[str, Any], ...] = field(default=())
 
     @classmethod
-    def from_parse(cls, data: Dict[str, Any]) -> "NluResult":
+    def from_parse(cls, data: Dict[str, Any]) -> NluResult:
         intent = data.get("intent") or {}
         ranking = tuple(
             (r["name"], float(r.get("confidence") or 0.0)) for r in data.get("intent_ranking") or [] if r.get("name")
@@ -32,7 +32,7 @@ class NluResult:
     def is_fallback(self) -> bool:
         return self.intent in (None, FALLBACK_INTENT)
 
-    def top_real_intent(self) -> Tuple[Optional[str], float]:
+    def top_real_intent(self) -> Tuple[str | None, float]:
         """The best intent that is not the fallback, with its confidence."""
         if not self.is_fallback:
             return self.intent, self.confidence

@@ -37,7 +37,7 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, future=True, pool_pre_ping=True)
 
 
-def make_session_factory(engine: Engine) -> "sessionmaker[Session]":
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, future=True, expire_on_commit=False)
 
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.tables import (
     DONE,
@@ -50,7 +49,7 @@ class Inbound:
     payload: Dict[str, Any]
 
 
-def store_inbound(factory: Factory, message: Inbound) -> Optional[int]:
+def store_inbound(factory: Factory, message: Inbound) -> int | None:
     """Store a message; None when the same message was stored before (a duplicate)."""
     try:
         with factory.begin() as session:
@@ -116,7 +115,7 @@ def release_inbound(factory: Factory, inbox_id: int, error: str, give_up: bool) 
             status=FAILED if give_up else RECEIVED, error=error[:2000], updated_at=utcnow()))
 
 
-def enqueue_reply(factory: Factory, key: str, reply: Dict[str, Any]) -> Optional[int]:
+def enqueue_reply(factory: Factory, key: str, reply: Dict[str, Any]) -> int | None:
     """Queue one reply under an idempotency key; None when that key was queued before."""
     try:
         with factory.begin() as session:
@@ -173,7 +172,7 @@ def recover_after_crash(factory: Factory) -> List[Dict[str, Any]]:
         return rows
 
 
-def next_due_in(factory: Factory) -> Optional[float]:
+def next_due_in(factory: Factory) -> float | None:
     """Seconds until the next pending reply is due (None when there is none)."""
     with factory() as session:
         when = session.execute(select(func.min(outbox.c.next_attempt_at)).where(outbox.c.status == PENDING)).scalar()
@@ -184,7 +183,7 @@ def next_due_in(factory: Factory) -> Optional[float]:
     return max(0.0, (when - utcnow()).total_seconds())
 
 
-def get_cursor(factory: Factory, name: str) -> Optional[str]:
+def get_cursor(factory: Factory, name: str) -> str | None:
     with factory() as session:
         return session.execute(select(cursors.c.value).where(cursors.c.name == name)).scalar_one_or_none()
 

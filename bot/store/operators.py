@@ -12,7 +12,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Optional, Sequence, Tuple
+from typing import Sequence, Tuple
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +32,7 @@ class Operator:
     role: str
     departments: Tuple[str, ...]
 
-    def can_see(self, department: Optional[str]) -> bool:
+    def can_see(self, department: str | None) -> bool:
         return self.role == "operator" or department in self.departments
 
     @property
@@ -57,7 +57,7 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(candidate.hex(), digest)
 
 
-def add(factory: "sessionmaker[Session]", name: str, password: str, departments: Sequence[str] = (),
+def add(factory: sessionmaker[Session], name: str, password: str, departments: Sequence[str] = (),
         role: str = "member") -> Operator:
     if role not in ROLES:
         raise QueueError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
@@ -79,7 +79,7 @@ def add(factory: "sessionmaker[Session]", name: str, password: str, departments:
     return Operator(name, role, tuple(dict.fromkeys(departments)))
 
 
-def get(factory: "sessionmaker[Session]", name: str) -> Operator:
+def get(factory: sessionmaker[Session], name: str) -> Operator:
     with factory() as session:
         row = session.execute(select(operators).where(operators.c.name == name, operators.c.active == 1)).first()
         if row is None:
@@ -89,7 +89,7 @@ def get(factory: "sessionmaker[Session]", name: str) -> Operator:
     return Operator(row.name, row.role, tuple(sorted(depts)))
 
 
-def authenticate(factory: "sessionmaker[Session]", name: str, password: str) -> Optional[Operator]:
+def authenticate(factory: sessionmaker[Session], name: str, password: str) -> Operator | None:
     with factory() as session:
         stored = session.execute(select(operators.c.password_hash)
                                  .where(operators.c.name == name, operators.c.active == 1)).scalar()
@@ -98,7 +98,7 @@ def authenticate(factory: "sessionmaker[Session]", name: str, password: str) -> 
     return get(factory, name)
 
 
-def all_operators(factory: "sessionmaker[Session]") -> list:
+def all_operators(factory: sessionmaker[Session]) -> list:
     with factory() as session:
         names = session.execute(select(operators.c.name).order_by(operators.c.name)).scalars().all()
     return [get(factory, n) for n in names]
@@ -108,7 +108,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def open_session(factory: "sessionmaker[Session]", name: str) -> Tuple[str, str]:
+def open_session(factory: sessionmaker[Session], name: str) -> Tuple[str, str]:
     """A new (session token, CSRF token) pair for a signed-in operator."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = datetime.now(timezone.utc)
@@ -118,7 +118,7 @@ def open_session(factory: "sessionmaker[Session]", name: str) -> Tuple[str, str]
     return token, csrf
 
 
-def session_operator(factory: "sessionmaker[Session]", token: str) -> Optional[Tuple[Operator, str]]:
+def session_operator(factory: sessionmaker[Session], token: str) -> Tuple[Operator, str] | None:
     if not token:
         return None
     with factory() as session:
@@ -135,6 +135,6 @@ def session_operator(factory: "sessionmaker[Session]", token: str) -> Optional[T
         return None
 
 
-def close_session(factory: "sessionmaker[Session]", token: str) -> None:
+def close_session(factory: sessionmaker[Session], token: str) -> None:
     with factory.begin() as session:
         session.execute(delete(web_sessions).where(web_sessions.c.token_hash == _token_hash(token)))

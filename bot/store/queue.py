@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Sequence
 
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -46,15 +46,15 @@ class NewTicket:
     reason: str
     original_text: str
     normalised_text: str
-    intent: Optional[str] = None
+    intent: str | None = None
     confidence: float = 0.0
     priority: int = 0
     faq_candidates: Sequence[Dict[str, Any]] = ()
-    reply_target: Optional[Dict[str, Any]] = None
+    reply_target: Dict[str, Any] | None = None
 
 
-def _event(session: Session, ticket_id: int, kind: str, actor: str, from_status: Optional[str],
-           to_status: Optional[str], detail: str = "") -> None:
+def _event(session: Session, ticket_id: int, kind: str, actor: str, from_status: str | None,
+           to_status: str | None, detail: str = "") -> None:
     session.execute(insert(ticket_events).values(
         ticket_id=ticket_id, kind=kind, actor=actor, from_status=from_status, to_status=to_status,
         detail=detail, created_at=utcnow()))
@@ -67,14 +67,14 @@ def _add_message(session: Session, ticket_id: int, author: str, original: str, n
         direction=direction, created_at=utcnow()))
 
 
-def open_ticket_id(session: Session, channel: str, conversation_id: str) -> Optional[int]:
+def open_ticket_id(session: Session, channel: str, conversation_id: str) -> int | None:
     return session.execute(
         select(tickets.c.id).where(tickets.c.channel == channel, tickets.c.conversation_id == conversation_id,
                                    tickets.c.status.in_(OPEN_STATUSES))
     ).scalar_one_or_none()
 
 
-def submit(factory: "sessionmaker[Session]", new: NewTicket) -> int:
+def submit(factory: sessionmaker[Session], new: NewTicket) -> int:
     """Open a ticket, or attach the message to the conversation's open ticket; returns its id."""
     if new.department not in DEPARTMENTS:
         raise QueueError(f"unknown department {new.department!r}: use one of {', '.join(DEPARTMENTS)}")
@@ -129,7 +129,7 @@ def events(session: Session, ticket_id: int) -> List[Dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
-def listing(session: Session, departments: Optional[Sequence[str]] = None,
+def listing(session: Session, departments: Sequence[str] | None = None,
             statuses: Sequence[str] = OPEN_STATUSES, limit: int = 200) -> List[Dict[str, Any]]:
     """Tickets by priority then age (oldest first), as an operator works through them."""
     query = select(tickets).where(tickets.c.status.in_(list(statuses)))
@@ -139,7 +139,7 @@ def listing(session: Session, departments: Optional[Sequence[str]] = None,
     return [dict(r) for r in session.execute(query).mappings().all()]
 
 
-def _transition(factory: "sessionmaker[Session]", ticket_id: int, actor: str, kind: str,
+def _transition(factory: sessionmaker[Session], ticket_id: int, actor: str, kind: str,
                 allowed_from: Sequence[str], to_status: str, values: Dict[str, Any],
                 detail: str = "", require_holder: bool = False) -> Dict[str, Any]:
     with factory.begin() as session:
@@ -159,7 +159,7 @@ def _transition(factory: "sessionmaker[Session]", ticket_id: int, actor: str, ki
         return get(session, ticket_id)
 
 
-def claim(factory: "sessionmaker[Session]", ticket_id: int, operator: str) -> Dict[str, Any]:
+def claim(factory: sessionmaker[Session], ticket_id: int, operator: str) -> Dict[str, Any]:
     with factory.begin() as session:
         current = get(session, ticket_id)
         if current["status"] == CLAIMED:
@@ -176,8 +176,8 @@ def claim(factory: "sessionmaker[Session]", ticket_id: int, operator: str) -> Di
         return get(session, ticket_id)
 
 
-def claim_next(factory: "sessionmaker[Session]", operator: str,
-               departments: Optional[Sequence[str]] = None) -> Optional[Dict[str, Any]]:
+def claim_next(factory: sessionmaker[Session], operator: str,
+               departments: Sequence[str] | None = None) -> Dict[str, Any] | None:
     """Claim the most urgent waiting ticket; None when nothing is waiting."""
     for _attempt in range(20):
         with factory.begin() as session:
@@ -199,12 +199,12 @@ def claim_next(factory: "sessionmaker[Session]", operator: str,
     return None
 
 
-def release(factory: "sessionmaker[Session]", ticket_id: int, operator: str) -> Dict[str, Any]:
+def release(factory: sessionmaker[Session], ticket_id: int, operator: str) -> Dict[str, Any]:
     return _transition(factory, ticket_id, operator, "released", (CLAIMED,), WAITING, {"assignee": None},
                        require_holder=True)
 
 
-def record_reply(factory: "sessionmaker[Session]", ticket_id: int, operator: str, text: str) -> Dict[str, Any]:
+def record_reply(factory: sessionmaker[Session], ticket_id: int, operator: str, text: str) -> Dict[str, Any]:
     """Mark the ticket answered by `operator` and keep the reply on it (sending is the outbox's job)."""
     with factory.begin() as session:
         current = get(session, ticket_id)
@@ -223,17 +223,17 @@ def record_reply(factory: "sessionmaker[Session]", ticket_id: int, operator: str
         return get(session, ticket_id)
 
 
-def close(factory: "sessionmaker[Session]", ticket_id: int, operator: str, note: str = "") -> Dict[str, Any]:
+def close(factory: sessionmaker[Session], ticket_id: int, operator: str, note: str = "") -> Dict[str, Any]:
     return _transition(factory, ticket_id, operator, "closed", OPEN_STATUSES, CLOSED,
                        {"closed_at": utcnow()}, note, require_holder=True)
 
 
-def dismiss(factory: "sessionmaker[Session]", ticket_id: int, operator: str, note: str = "") -> Dict[str, Any]:
+def dismiss(factory: sessionmaker[Session], ticket_id: int, operator: str, note: str = "") -> Dict[str, Any]:
     return _transition(factory, ticket_id, operator, "dismissed", OPEN_STATUSES, DISMISSED,
                        {"closed_at": utcnow()}, note, require_holder=True)
 
 
-def reassign(factory: "sessionmaker[Session]", ticket_id: int, operator: str, department: str) -> Dict[str, Any]:
+def reassign(factory: sessionmaker[Session], ticket_id: int, operator: str, department: str) -> Dict[str, Any]:
     """Hand the ticket to another department; it waits there, unclaimed."""
     if department not in DEPARTMENTS:
         raise QueueError(f"unknown department {department!r}: use one of {', '.join(DEPARTMENTS)}")

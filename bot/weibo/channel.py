@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -52,11 +52,11 @@ class WeiboInput(InputChannel):
         self.service = None
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "weibo"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WeiboInput":
+    def from_credentials(cls, credentials: Dict[str, Any] | None) -> WeiboInput:
         credentials = credentials or {}
         return cls(Settings.from_env(), poll_comments=bool(credentials.get("poll_comments", True)))
 

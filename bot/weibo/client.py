@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 import aiohttp
 
 from bot.errors import BotError
 from bot.weibo.api import COMMENT_REPLY, DM_REPLY
-
 
 
 class TransientError(BotError):
@@ -30,7 +29,7 @@ class WeiboClient:
         self._base = base_url.rstrip("/")
         self._token = access_token
         self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._session: Optional[aiohttp.ClientSession] = None
+        self._session: aiohttp.ClientSession | None = None
 
     async def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,13 +37,13 @@ def dedupe_key(sender_id: str, created_at: str, text: str) -> str:
     return "dm:" + hashlib.sha1(f"{sender_id}\x1f{created_at}\x1f{text}".encode()).hexdigest()
 
 
-def parse_outcome(outcome: Optional[str]) -> tuple:
+def parse_outcome(outcome: str | None) -> tuple:
     action, _, department = (outcome or "").partition("/")
     return action, department or None
 
 
 class WeiboService:
-    def __init__(self, factory: "sessionmaker[Session]", client: WeiboClient, poll_seconds: float,
+    def __init__(self, factory: sessionmaker[Session], client: WeiboClient, poll_seconds: float,
                  poll_comments: bool = True) -> None:
         self.factory = factory
         self.client = client
@@ -52,7 +52,7 @@ class WeiboService:
         self._inbox_event = asyncio.Event()
         self._outbox_event = asyncio.Event()
         self._tasks: List[asyncio.Task] = []
-        self._handler: Optional[Handler] = None
+        self._handler: Handler | None = None
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, handler: Handler) -> None:
@@ -119,9 +119,9 @@ class WeiboService:
             limit.release()
 
     async def process(self, row: Dict[str, Any]) -> None:
-        from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-
         import json
+
+        from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
         payload = json.loads(row["payload"] or "{}")
         message = normalise(row["text"])
