@@ -1,0 +1,316 @@
+"""The console's Sanic app: routes, session and CSRF checks, error pages.
+
+Every page but /login needs a session cookie (`bot_session`, only its hash is stored); every POST
+needs the session's CSRF token in a hidden `csrf` field. The handoff and FAQ modules decide what an
+operator may do: their QueueError messages are shown on the page (400, or 403 for another
+department's work), never a traceback. Templates autoescape everything, because fan text is
+untrusted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import secrets
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional
+
+from jinja2 import Environment, FileSystemLoader
+from sanic import Sanic
+from sanic.exceptions import NotFound, SanicException
+from sanic.request import Request
+from sanic.response import HTTPResponse, html, redirect
+from sqlalchemy import select
+
+from bot import handoff
+from bot.errors import QueueError
+from bot.faq import suggest as faq_suggest
+from bot.intents import DEPARTMENT_NAMES, DEPARTMENTS
+from bot.store import operators
+from bot.store.tables import OPEN_STATUSES, STATUSES, ticket_messages
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+COOKIE, LOGIN_COOKIE = "bot_session", "bot_login_csrf"
+BEIJING = timezone(timedelta(hours=8))
+PREVIEW_CHARS = 60
+STATUS_NAMES = {"waiting": "等待中", "claimed": "处理中", "answered": "已回复", "closed": "已关闭",
+                "dismissed": "已忽略"}
+CHANNEL_NAMES = {"dm": "私信", "comment": "评论"}
+PRIORITY_NAMES = {0: "普通", 1: "较高", 2: "紧急"}
+REASON_NAMES = {"complaint": "投诉", "personal_data_in_public": "评论含个人信息", "order_specific": "具体订单",
+                "needs_human": "需人工处理", "not_in_manuals": "手册未覆盖", "low_confidence": "识别不确定",
+                "bot_unavailable": "机器人不可用", "delivery_failed": "回复发送失败",
+                "delivery_rejected": "回复被微博拒绝"}
+EVENT_NAMES = {"created": "创建", "claimed": "认领", "released": "释放", "answered": "回复", "closed": "关闭",
+               "dismissed": "忽略", "reassigned": "转派", "message_attached": "粉丝追加消息"}
+NOTICES = {"claimed": "已认领，现在由你处理。", "replied": "回复已记录，发送队列会把它发给粉丝。",
+           "closed": "工单已关闭。", "dismissed": "工单已忽略。", "reassigned": "工单已转派。",
+           "suggested": "FAQ 建议已提交，等待部门合并。", "merged": "已合并进部门的 FAQ 文件。",
+           "rejected": "建议已驳回。"}
+STATUS_FILTERS = {"open": OPEN_STATUSES, "all": STATUSES, **{s: (s,) for s in STATUSES}}
+DRAFT_FIELDS = ("text", "note", "question", "answer", "department", "comment")
+
+
+def human_wait(seconds: float) -> str:
+    """A waiting time as operators say it: "12 分钟", "2 小时 5 分", "3 天 4 小时"."""
+    minutes = max(0, int(seconds)) // 60
+    if minutes < 1:
+        return "不到 1 分钟"
+    if minutes < 60:
+        return f"{minutes} 分钟"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} 小时 {minutes} 分"
+    days, hours = divmod(hours, 24)
+    return f"{days} 天 {hours} 小时"
+
+
+def beijing(value: Optional[datetime]) -> str:
+    if value is None:
+        return "—"
+    aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return aware.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+def department_label(code: Optional[str]) -> str:
+    return f"{DEPARTMENT_NAMES.get(code or '', code or '—')}（{code}）" if code else "—"
+
+
+def error_status(exc: QueueError) -> int:
+    message = str(exc)
+    return 403 if ("not your department" in message or message.startswith("you cannot")) else 400
+
+
+def same_token(given: Optional[str], expected: Optional[str]) -> bool:
+    return bool(given and expected) and hmac.compare_digest(str(given), str(expected))
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=True,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(wait=human_wait, bjt=beijing, dept=department_label,
+                       status=lambda s: STATUS_NAMES.get(s, s),
+                       reason=lambda r: f"{REASON_NAMES[r]}（{r}）" if r in REASON_NAMES else (r or "—"),
+                       priority=lambda p: PRIORITY_NAMES.get(p, str(p)))
+    env.globals.update(DEPARTMENTS=DEPARTMENTS, DEPARTMENT_NAMES=DEPARTMENT_NAMES, STATUSES=STATUSES,
+                       STATUS_NAMES=STATUS_NAMES, CHANNEL_NAMES=CHANNEL_NAMES, EVENT_NAMES=EVENT_NAMES)
+    return env
+
+
+def create_app(factory, faq_dir: Path, name: str = "console") -> Sanic:
+    """The console over the queue database behind `factory` and the FAQ files in `faq_dir`."""
+    app = Sanic(name)
+    app.config.REQUEST_MAX_SIZE = 1_000_000
+    app.static("/static", str(HERE / "static"), name="static")
+    env = _environment()
+
+    async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        # Database work and scrypt block: keep them off the event loop.
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    def page(request: Request, template: str, status: int = 200, **context: Any) -> HTTPResponse:
+        body = env.get_template(template).render(
+            op=getattr(request.ctx, "operator", None), csrf=getattr(request.ctx, "csrf", ""),
+            notice=NOTICES.get(request.args.get("ok", "")), path=request.path, **context)
+        return html(body, status=status)
+
+    def login_page(request: Request, status: int = 200, error: str = "", name: str = "") -> HTTPResponse:
+        token = secrets.token_urlsafe(24)
+        response = page(request, "login.html", status, login_csrf=token, error=error, name=name)
+        response.cookies[LOGIN_COOKIE] = token
+        response.cookies[LOGIN_COOKIE]["httponly"] = True
+        response.cookies[LOGIN_COOKIE]["samesite"] = "Strict"
+        response.cookies[LOGIN_COOKIE]["path"] = "/login"
+        return response
+
+    def drafts(request: Request) -> Dict[str, str]:
+        return {k: request.form.get(k, "") for k in DRAFT_FIELDS}
+
+    # ------------------------------------------------------------------ session and CSRF
+    @app.middleware("request")
+    async def require_session(request: Request) -> Optional[HTTPResponse]:
+        request.ctx.operator, request.ctx.csrf = None, ""
+        if request.path == "/login" or request.path.startswith("/static/"):
+            return None
+        found = await call(operators.session_operator, factory, request.cookies.get(COOKIE, ""))
+        if found is None:
+            return redirect("/login", status=303)
+        request.ctx.operator, request.ctx.csrf = found
+        if request.method == "POST" and not same_token(request.form.get("csrf"), request.ctx.csrf):
+            return page(request, "error.html", 403, title="请求被拒绝",
+                        message="CSRF token missing or wrong: reload the page and try again")
+        return None
+
+    @app.middleware("response")
+    async def security_headers(request: Request, response: HTTPResponse) -> None:
+        response.headers.update({
+            "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
+                                       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"})
+        if not request.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"
+
+    @app.get("/login")
+    async def login_form(request: Request) -> HTTPResponse:
+        return login_page(request)
+
+    @app.post("/login")
+    async def login(request: Request) -> HTTPResponse:
+        if not same_token(request.form.get("csrf"), request.cookies.get(LOGIN_COOKIE)):
+            return login_page(request, 403, "登录表单已过期，请重新输入。")
+        name, password = request.form.get("name", "").strip(), request.form.get("password", "")
+        operator = await call(operators.authenticate, factory, name, password) if name and password else None
+        if operator is None:
+            return login_page(request, 401, "用户名或密码错误。", name)
+        token, _csrf = await call(operators.open_session, factory, operator.name)
+        response = redirect("/", status=303)
+        response.cookies[COOKIE] = token
+        response.cookies[COOKIE]["httponly"] = True
+        response.cookies[COOKIE]["samesite"] = "Lax"
+        response.cookies[COOKIE]["path"] = "/"
+        del response.cookies[LOGIN_COOKIE]
+        return response
+
+    @app.post("/logout")
+    async def logout(request: Request) -> HTTPResponse:
+        await call(operators.close_session, factory, request.cookies.get(COOKIE, ""))
+        response = redirect("/login", status=303)
+        del response.cookies[COOKIE]
+        return response
+
+    # ------------------------------------------------------------------ queue
+    def first_messages(ids: List[int]) -> Dict[int, str]:
+        if not ids:
+            return {}
+        with factory() as session:
+            rows = session.execute(select(ticket_messages.c.ticket_id, ticket_messages.c.original_text).where(
+                ticket_messages.c.ticket_id.in_(ids), ticket_messages.c.direction == "in")
+                .order_by(ticket_messages.c.id)).all()
+        first: Dict[int, str] = {}
+        for ticket_id, text in rows:
+            first.setdefault(ticket_id, text)
+        return first
+
+    @app.get("/")
+    async def queue_page(request: Request) -> HTTPResponse:
+        op = request.ctx.operator
+        department = request.args.get("department", "")
+        status = request.args.get("status", "open")
+        older = request.args.get("older", "").strip()
+        if department and department not in op.visible_departments:
+            raise QueueError(f"department {department!r} is not your department"
+                             f" ({', '.join(op.visible_departments)})")
+        if status not in STATUS_FILTERS:
+            raise QueueError(f"unknown status {status!r}: use open, all or one of {', '.join(STATUSES)}")
+        if older and not older.isdigit():
+            raise QueueError(f"older than {older!r} minutes: give a whole number of minutes")
+        rows = await call(handoff.list_tickets, factory, op, [department] if department else None,
+                          STATUS_FILTERS[status], int(older) if older else None)
+        previews = await call(first_messages, [r["id"] for r in rows])
+        now = datetime.now(timezone.utc)
+        for row in rows:
+            text = " ".join((previews.get(row["id"]) or "").split())
+            row["preview"] = text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "…"
+            row["wait"] = handoff.waiting_seconds(row, now)
+        board = await call(handoff.dashboard, factory, op)
+        return page(request, "queue.html", tickets=rows, board=board,
+                    filters={"department": department, "status": status, "older": older})
+
+    # ------------------------------------------------------------------ tickets
+    async def ticket_page(request: Request, ticket_id: int, status: int = 200, error: str = "",
+                          draft: Optional[Dict[str, str]] = None) -> HTTPResponse:
+        ticket = await call(handoff.show, factory, request.ctx.operator, ticket_id)
+        ticket["wait"] = handoff.waiting_seconds(ticket)
+        return page(request, "ticket.html", status, t=ticket, error=error, draft=draft or {},
+                    limit=handoff.reply_limit(ticket["channel"]))
+
+    @app.get("/tickets/<ticket_id:int>")
+    async def ticket_view(request: Request, ticket_id: int) -> HTTPResponse:
+        return await ticket_page(request, ticket_id)
+
+    actions: Dict[str, Callable[..., Any]] = {
+        "claim": lambda op, tid, form: handoff.claim(factory, op, tid),
+        "reply": lambda op, tid, form: handoff.reply(factory, op, tid, form.get("text", "")),
+        "close": lambda op, tid, form: handoff.close(factory, op, tid, form.get("note", "").strip()),
+        "dismiss": lambda op, tid, form: handoff.dismiss(factory, op, tid, form.get("note", "").strip()),
+        "reassign": lambda op, tid, form: handoff.reassign(factory, op, tid, form.get("department", "")),
+        "suggest": lambda op, tid, form: faq_suggest.suggest(factory, op, tid, form.get("question", ""),
+                                                             form.get("answer", "")),
+    }
+    done = {"claim": "claimed", "reply": "replied", "close": "closed", "dismiss": "dismissed",
+            "reassign": "reassigned", "suggest": "suggested"}
+
+    @app.post("/tickets/<ticket_id:int>/<action:str>")
+    async def ticket_action(request: Request, ticket_id: int, action: str) -> HTTPResponse:
+        if action not in actions:
+            raise NotFound(f"no ticket action {action!r}")
+        op = request.ctx.operator
+        try:
+            await call(actions[action], op, ticket_id, request.form)
+        except QueueError as exc:
+            # Show the ticket again with the message and what the operator typed, if they may see it.
+            try:
+                return await ticket_page(request, ticket_id, error_status(exc), str(exc), drafts(request))
+            except QueueError:
+                raise exc from None
+        if action == "reassign" and not op.can_see(request.form.get("department")):
+            return redirect("/?ok=reassigned", status=303)
+        return redirect(f"/tickets/{ticket_id}?ok={done[action]}", status=303)
+
+    # ------------------------------------------------------------------ FAQ suggestions
+    async def suggestions_page(request: Request, status: int = 200, error: str = "") -> HTTPResponse:
+        rows = await call(faq_suggest.pending, factory, request.ctx.operator)
+        return page(request, "suggestions.html", status, suggestions=rows, error=error)
+
+    @app.get("/suggestions")
+    async def suggestions(request: Request) -> HTTPResponse:
+        return await suggestions_page(request)
+
+    @app.post("/suggestions/<suggestion_id:int>/<action:str>")
+    async def decide(request: Request, suggestion_id: int, action: str) -> HTTPResponse:
+        op = request.ctx.operator
+        try:
+            if action == "merge":
+                comment = request.form.get("comment", "").strip() or None
+                await call(faq_suggest.merge, factory, op, suggestion_id, Path(faq_dir), comment)
+            elif action == "reject":
+                await call(faq_suggest.reject, factory, op, suggestion_id)
+            else:
+                raise NotFound(f"no suggestion action {action!r}")
+        except QueueError as exc:
+            return await suggestions_page(request, error_status(exc), str(exc))
+        return redirect(f"/suggestions?ok={'merged' if action == 'merge' else 'rejected'}", status=303)
+
+    # ------------------------------------------------------------------ errors
+    @app.exception(QueueError)
+    async def queue_error(request: Request, exc: QueueError) -> HTTPResponse:
+        status = error_status(exc)
+        return page(request, "error.html", status, title="没有权限" if status == 403 else "操作未完成",
+                    message=str(exc))
+
+    @app.exception(SanicException)
+    async def http_error(request: Request, exc: SanicException) -> HTTPResponse:
+        status = getattr(exc, "status_code", 500) or 500
+        return page(request, "error.html", status, title="页面不存在" if status == 404 else "请求有误",
+                    message=str(exc))
+
+    @app.exception(Exception)
+    async def crash(request: Request, exc: Exception) -> HTTPResponse:
+        log.error("console error on %s %s", request.method, request.path, exc_info=exc)
+        return page(request, "error.html", 500, title="内部错误",
+                    message="Something went wrong on the server; the error is in the console log.")
+
+    return app
+
+
+def run(settings, port: int) -> None:
+    """Migrate the database, then serve the console on 127.0.0.1:port (one worker, no access log)."""
+    from bot.store.db import make_engine, make_session_factory, migrate
+
+    migrate(settings.database_url)
+    factory = make_session_factory(make_engine(settings.database_url))
+    app = create_app(factory, Path(settings.faq_dir))
+    app.run(host="127.0.0.1", port=port, workers=1, access_log=False, debug=False, auto_reload=False, motd=False)
