@@ -42,11 +42,9 @@ class IntentInfo:
 CATALOGUE: Dict[str, IntentInfo] = {
     "greet": IntentInfo(SOCIAL, None),
     "thanks": IntentInfo(SOCIAL, None),
-    "praise": IntentInfo(SOCIAL, None),
     "chitchat": IntentInfo(SOCIAL, None),
     "spam_ad": IntentInfo(IGNORE, None),
     "out_of_scope": IntentInfo(IGNORE, None),
-    "troll": IntentInfo(IGNORE, None),
     "lottery_entry": IntentInfo(IGNORE, None),
     "ask_price": IntentInfo(FAQ, "pre_sales"),
     "ask_specs": IntentInfo(FAQ, "pre_sales"),

@@ -15,7 +15,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List
 
 from jinja2 import Environment, FileSystemLoader
 from sanic import Sanic
@@ -68,14 +68,14 @@ def human_wait(seconds: float) -> str:
     return f"{days} 天 {hours} 小时"
 
 
-def beijing(value: Optional[datetime]) -> str:
+def beijing(value: datetime | None) -> str:
     if value is None:
         return "—"
     aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     return aware.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
-def department_label(code: Optional[str]) -> str:
+def department_label(code: str | None) -> str:
     return f"{DEPARTMENT_NAMES.get(code or '', code or '—')}（{code}）" if code else "—"
 
 
@@ -84,7 +84,7 @@ def error_status(exc: QueueError) -> int:
     return 403 if ("not your department" in message or message.startswith("you cannot")) else 400
 
 
-def same_token(given: Optional[str], expected: Optional[str]) -> bool:
+def same_token(given: str | None, expected: str | None) -> bool:
     return bool(given and expected) and hmac.compare_digest(str(given), str(expected))
 
 
@@ -131,7 +131,7 @@ def create_app(factory, faq_dir: Path, name: str = "console") -> Sanic:
 
     # ------------------------------------------------------------------ session and CSRF
     @app.middleware("request")
-    async def require_session(request: Request) -> Optional[HTTPResponse]:
+    async def require_session(request: Request) -> HTTPResponse | None:
         request.ctx.operator, request.ctx.csrf = None, ""
         if request.path == "/login" or request.path.startswith("/static/"):
             return None
@@ -172,6 +172,7 @@ def create_app(factory, faq_dir: Path, name: str = "console") -> Sanic:
         response.cookies[COOKIE]["samesite"] = "Lax"
         response.cookies[COOKIE]["path"] = "/"
         del response.cookies[LOGIN_COOKIE]
+        response.cookies[LOGIN_COOKIE]["path"] = "/login"
         return response
 
     @app.post("/logout")
@@ -221,7 +222,7 @@ def create_app(factory, faq_dir: Path, name: str = "console") -> Sanic:
 
     # ------------------------------------------------------------------ tickets
     async def ticket_page(request: Request, ticket_id: int, status: int = 200, error: str = "",
-                          draft: Optional[Dict[str, str]] = None) -> HTTPResponse:
+                          draft: Dict[str, str] | None = None) -> HTTPResponse:
         ticket = await call(handoff.show, factory, request.ctx.operator, ticket_id)
         ticket["wait"] = handoff.waiting_seconds(ticket)
         return page(request, "ticket.html", status, t=ticket, error=error, draft=draft or {},

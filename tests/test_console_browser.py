@@ -1,0 +1,411 @@
+"""The operators' web console in a real browser (Debian's chromium driven by Playwright).
+
+One console process serves a temporary SQLite queue for the whole module; every test signs in
+with its own browser context, so cookies never leak between operators. Replies are delivered by
+the real outbox worker code to the Weibo stand-in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sys
+import threading
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Dict, List, Optional
+
+import pytest
+import requests
+from sqlalchemy import select, update
+
+from bot.store import messages as box
+from bot.store import operators, queue
+from bot.store.db import make_engine, make_session_factory, migrate
+from bot.store.queue import NewTicket
+from bot.store.tables import faq_suggestions, outbox, tickets
+from bot.weibo.api import DM_REPLY
+from bot.weibo.client import WeiboClient
+from bot.weibo.service import WeiboService
+from bot.weibo.standin import WeiboStandIn
+from tests.conftest import FAQ_DIR, ROOT
+from tests.helpers import free_port, start, stop, wait_http
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = Path("/usr/bin/chromium")
+TOKEN = "console-test-token"
+PASSWORD = "correct-horse-1"
+SCRIPT = "<script>alert(1)</script>"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+
+
+def _ticket(world, department: str, text: str, channel: str = "dm", fan_id: Optional[str] = None,
+            **extra) -> int:
+    fan_id = fan_id or str(uuid.uuid4().int % 10**9 + 10**9)
+    target = extra.pop("reply_target", {"receiver_id": fan_id})
+    return queue.submit(world.factory, NewTicket(
+        channel=channel, fan_id=fan_id, conversation_id=f"{channel}:{uuid.uuid4().hex}", department=department,
+        reason=extra.pop("reason", "needs_human"), original_text=text, normalised_text=text,
+        reply_target=target, **extra))
+
+
+def _backdate(world, ticket_id: int, minutes: int) -> None:
+    with world.factory.begin() as session:
+        session.execute(update(tickets).where(tickets.c.id == ticket_id).values(
+            created_at=datetime.now(timezone.utc) - timedelta(minutes=minutes)))
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("console")
+    url = f"sqlite:///{tmp / 'bot.sqlite3'}"
+    migrate(url)
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    faq_dir = tmp / "faq"
+    shutil.copytree(FAQ_DIR, faq_dir)
+    operators.add(factory, "alice", PASSWORD, role="operator")
+    operators.add(factory, "bob", PASSWORD, role="operator")
+    operators.add(factory, "carol", PASSWORD, ["after_sales"], role="member")
+    world = SimpleNamespace(factory=factory, faq_dir=faq_dir, tmp=tmp)
+    world.script_ticket = _ticket(
+        world, "after_sales", f"X5 屏幕出现一条绿线，重启也没用 {SCRIPT} 怎么办？", fan_id="1000001",
+        intent="device_fault", confidence=0.82,
+        faq_candidates=[{"id": "after_sales-warranty-phone", "score": 0.34, "question": "手机保修多久？"},
+                        {"id": "after_sales-repair-where", "score": 0.21, "question": "去哪里修手机？"}])
+    world.pr_ticket = _ticket(world, "pr", "三次维修都没修好，再不处理我就去黑猫投诉！", reason="complaint",
+                              intent="complaint", confidence=0.91, priority=2)
+    world.old_ticket = _ticket(world, "orders_logistics", "订单 5号下的，物流一直显示揽收，能帮我查一下吗",
+                               reason="order_specific", intent="order_problem", confidence=0.77, priority=1)
+    _backdate(world, world.old_ticket, 125)
+    world.comment_ticket = _ticket(
+        world, "pre_sales", "公司想采购 200 台 X5，开机画面能定制吗？", channel="comment", intent="bulk_purchase",
+        confidence=0.66, reply_target={"receiver_id": "1000004", "cid": "4900000000000001", "post_id": "5000"})
+    _backdate(world, world.comment_ticket, 12)
+    world.rnd_ticket = _ticket(world, "rnd", "升级 3.0.3 以后蓝牙耳机老断开", intent="software_bug", confidence=0.58)
+    world.closed_ticket = _ticket(world, "after_sales", "已经解决了，谢谢", intent="thanks", reason="low_confidence")
+    queue.close(factory, world.closed_ticket, "alice", "粉丝已解决")
+
+    world.standin = WeiboStandIn(access_token=TOKEN).start()
+    port = free_port()
+    world.base = f"http://127.0.0.1:{port}"
+    code = ("import sys; from bot.settings import Settings; from bot.console.app import run; "
+            "run(Settings.from_env(), int(sys.argv[1]))")
+    world.proc = start([sys.executable, "-c", code, str(port)],
+                       {"BOT_DATABASE_URL": url, "BOT_FAQ_DIR": str(faq_dir)}, tmp / "console.log")
+    try:
+        wait_http(world.base + "/login", timeout=60, proc=world.proc)
+        yield world
+    finally:
+        stop(world.proc)
+        world.standin.stop()
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM),
+                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield chromium
+        chromium.close()
+
+
+class Operator:
+    """One operator's browser context and page, with every JavaScript dialog recorded."""
+
+    def __init__(self, browser, world, name: str) -> None:
+        self.world, self.name = world, name
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        self.page = self.context.new_page()
+        self.dialogs: List[str] = []
+        self.page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
+
+    def goto(self, path: str):
+        return self.page.goto(self.world.base + path)
+
+    def sign_in(self, password: str = PASSWORD):
+        self.goto("/login")
+        self.page.fill("input[name=name]", self.name)
+        self.page.fill("input[name=password]", password)
+        with self.page.expect_navigation() as nav:
+            self.page.click("form[action='/login'] button")
+        return nav.value
+
+    def submit(self, form: str):
+        """Click the submit button of the form matching `form`; the response of the navigation."""
+        with self.page.expect_navigation() as nav:
+            self.page.click(f"{form} button[type=submit]")
+        return nav.value
+
+    def text(self) -> str:
+        return self.page.inner_text("body")
+
+    def queue_rows(self) -> Dict[int, List[str]]:
+        rows = {}
+        for row in self.page.locator("table.tickets tbody tr").all():
+            cells = row.locator("td").all_inner_texts()
+            if cells and cells[0].startswith("#"):
+                rows[int(cells[0][1:])] = cells
+        return rows
+
+
+@pytest.fixture
+def sign_in(browser, world):
+    opened: List[Operator] = []
+
+    def _sign_in(name: str) -> Operator:
+        operator = Operator(browser, world, name)
+        response = operator.sign_in()
+        assert response.status == 200 and operator.page.url == world.base + "/", operator.text()
+        opened.append(operator)
+        return operator
+
+    yield _sign_in
+    for operator in opened:
+        assert operator.dialogs == [], f"a dialog fired for {operator.name}: {operator.dialogs}"
+        operator.context.close()
+
+
+def _deliver_outbox(world) -> None:
+    """Run the service's delivery step once for every due reply (as its worker loop would)."""
+
+    async def drain() -> None:
+        client = WeiboClient(world.standin.base_url, TOKEN)
+        service = WeiboService(world.factory, client, poll_seconds=60, poll_comments=False)
+        try:
+            for row in box.claim_due(world.factory, 50):
+                await service.deliver(row)
+        finally:
+            await client.close()
+
+    # Playwright's sync API keeps its own event loop on this thread: run ours on another one.
+    errors: List[BaseException] = []
+    thread = threading.Thread(target=lambda: _capture(errors, lambda: asyncio.run(drain())))
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive() and not errors, errors
+
+
+def _capture(errors: List[BaseException], fn) -> None:
+    try:
+        fn()
+    except BaseException as exc:  # reported by the caller's assert
+        errors.append(exc)
+
+
+# ---------------------------------------------------------------------------------------------- tests
+
+
+def test_sign_in_rejects_a_wrong_password_and_pages_need_a_session(browser, world):
+    operator = Operator(browser, world, "alice")
+    try:
+        response = operator.goto("/")
+        assert operator.page.url == world.base + "/login" and response.status == 200
+        response = operator.sign_in(password="wrong-password")
+        assert response.status == 401
+        assert "用户名或密码错误" in operator.text()
+        assert operator.page.url == world.base + "/login"
+        response = operator.sign_in()
+        assert response.status == 200 and operator.page.url == world.base + "/"
+        assert "工单队列" in operator.text() and "alice" in operator.text()
+        cookie = next(c for c in operator.context.cookies() if c["name"] == "bot_session")
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["path"] == "/"
+    finally:
+        operator.context.close()
+
+
+def test_queue_lists_filters_and_shows_the_dashboard(sign_in, world):
+    alice = sign_in("alice")
+    rows = alice.queue_rows()
+    expected = {world.script_ticket, world.pr_ticket, world.old_ticket, world.comment_ticket, world.rnd_ticket}
+    assert expected <= set(rows) and world.closed_ticket not in rows
+    order = [i for i in rows if i in expected]
+    assert order[:2] == [world.pr_ticket, world.old_ticket]  # priority first, then age
+    assert "公关部（pr）" in rows[world.pr_ticket][1] and "waiting" in rows[world.pr_ticket][2]
+    assert "黑猫投诉" in rows[world.pr_ticket][7] and "投诉（complaint）" in rows[world.pr_ticket][5]
+    assert rows[world.old_ticket][8] == "2 小时 5 分" and rows[world.comment_ticket][8] == "12 分钟"
+    assert SCRIPT in rows[world.script_ticket][7]
+    board = alice.page.inner_text("section.board")
+    assert "等待最久" in board and "今日自动回复占比" in board and "2 小时 5 分" in board
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    alice.page.screenshot(path=str(SCREENSHOTS / "queue.png"), full_page=True)
+
+    alice.page.select_option("select[name=department]", "pr")
+    alice.submit("form.filters")
+    assert "department=pr" in alice.page.url
+    rows = alice.queue_rows()
+    assert set(rows) == {world.pr_ticket}
+
+    alice.page.select_option("select[name=department]", "after_sales")
+    alice.page.select_option("select[name=status]", "closed")
+    alice.submit("form.filters")
+    rows = alice.queue_rows()
+    assert world.closed_ticket in rows and world.script_ticket not in rows
+    assert all("closed" in cells[2] and "after_sales" in cells[1] for cells in rows.values())
+
+    alice.page.select_option("select[name=status]", "all")
+    alice.submit("form.filters")
+    assert {world.closed_ticket, world.script_ticket} <= set(alice.queue_rows())
+
+    alice.page.select_option("select[name=department]", "")
+    alice.page.select_option("select[name=status]", "open")
+    alice.page.fill("input[name=older]", "60")
+    alice.submit("form.filters")
+    assert set(alice.queue_rows()) == {world.old_ticket}
+
+    response = alice.goto("/?status=bogus")
+    assert response.status == 400 and "unknown status" in alice.text()
+
+
+def test_claim_reply_reaches_weibo_and_close(sign_in, world):
+    alice = sign_in("alice")
+    alice.goto(f"/tickets/{world.script_ticket}")
+    page_text = alice.text()
+    assert SCRIPT in page_text and "device_fault" in page_text and "0.82" in page_text
+    assert "after_sales-warranty-phone" in page_text and "手机保修多久？" in page_text
+    assert "最多 299 字" in page_text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in alice.page.content()
+
+    response = alice.submit("form[action$='/claim']")
+    assert response.status == 200 and "已认领" in alice.text()
+    assert "处理中 · claimed" in alice.page.inner_text("h1")
+
+    reply = "您好，绿线多为屏幕排线问题，在保修期内可免费检修。请带上手机到就近的云雀服务中心，我们已为您登记。"
+    alice.page.fill("textarea[name=text]", reply)
+    response = alice.submit("form[action$='/reply']")
+    assert response.status == 200 and "回复已记录" in alice.text()
+    assert reply in alice.page.inner_text("ol.conversation")
+    assert "已回复 · answered" in alice.page.inner_text("h1")
+    alice.page.screenshot(path=str(SCREENSHOTS / "ticket.png"), full_page=True)
+
+    _deliver_outbox(world)
+    sent = [c for c in world.standin.received(DM_REPLY) if c["form"]["receiver_id"] == "1000001"]
+    assert len(sent) == 1 and sent[0]["json"] == {"text": reply}
+    assert sent[0]["form"]["access_token"] == TOKEN
+    with world.factory() as session:
+        status = session.execute(select(outbox.c.status).where(outbox.c.receiver_id == "1000001")).scalar_one()
+    assert status == "sent"
+
+    alice.page.fill("form[action$='/close'] input[name=note]", "已引导到服务中心")
+    response = alice.submit("form[action$='/close']")
+    assert response.status == 200 and "已关闭 · closed" in alice.page.inner_text("h1")
+    assert "已引导到服务中心" in alice.page.inner_text("table.events")
+    assert alice.page.locator("form[action$='/reply']").count() == 0
+
+
+def test_reply_too_long_for_a_comment_is_shown_on_the_page(sign_in, world):
+    alice = sign_in("alice")
+    alice.goto(f"/tickets/{world.comment_ticket}")
+    assert "最多 140 字" in alice.text()
+    draft = "感谢关注！" * 30  # 150 characters
+    alice.page.fill("textarea[name=text]", draft)
+    response = alice.submit("form[action$='/reply']")
+    assert response.status == 400
+    assert "reply too long for a comment: 150 characters, at most 140" in alice.page.inner_text("p.error")
+    assert alice.page.input_value("textarea[name=text]") == draft  # nothing the operator typed is lost
+    assert "等待中 · waiting" in alice.page.inner_text("h1")
+
+
+def test_a_second_operator_cannot_claim_a_claimed_ticket(sign_in, world):
+    ticket = _ticket(world, "marketing", "中奖一个月了奖品还没收到", intent="prize_problem", confidence=0.7)
+    alice, bob = sign_in("alice"), sign_in("bob")
+    alice.goto(f"/tickets/{ticket}")
+    bob.goto(f"/tickets/{ticket}")  # both see a waiting ticket
+    assert alice.submit("form[action$='/claim']").status == 200
+    response = bob.submit("form[action$='/claim']")
+    assert response.status == 400
+    assert f"ticket {ticket} is already claimed by alice" in bob.page.inner_text("p.error")
+    assert "处理中 · claimed" in bob.page.inner_text("h1")
+    assert bob.page.locator("form[action$='/reply']").count() == 0  # bob is told alice has it
+    assert "由 alice 处理中" in bob.text()
+
+
+def test_a_member_sees_only_her_department(sign_in, world):
+    carol = sign_in("carol")
+    rows = carol.queue_rows()
+    assert world.pr_ticket not in rows and world.rnd_ticket not in rows
+    assert rows and all("after_sales" in cells[1] for cells in rows.values())
+    assert carol.page.locator("select[name=department] option").all_inner_texts() == ["全部可见部门",
+                                                                                    "售后服务（after_sales）"]
+    response = carol.goto(f"/tickets/{world.pr_ticket}")
+    assert response.status == 403
+    assert f"ticket {world.pr_ticket} belongs to pr, not your department" in carol.text()
+    assert "黑猫投诉" not in carol.text()
+    response = carol.goto("/?department=pr")
+    assert response.status == 403 and "黑猫投诉" not in carol.text()
+    response = carol.goto("/?department=pr&status=all")
+    assert response.status == 403
+
+    # A ticket she hands to another department leaves her queue.
+    ticket = _ticket(world, "after_sales", "想给 X5 提个建议：出个小尺寸版本吧", intent="product_suggestion")
+    carol.goto(f"/tickets/{ticket}")
+    carol.page.select_option("form[action$='/reassign'] select", "product")
+    response = carol.submit("form[action$='/reassign']")
+    assert response.status == 200 and carol.page.url.startswith(world.base + "/?")
+    assert "工单已转派" in carol.text() and ticket not in carol.queue_rows()
+
+
+def test_script_in_fan_text_is_shown_as_text(sign_in, world):
+    carol = sign_in("carol")
+    for path in ("/", f"/tickets/{world.script_ticket}", "/?status=all"):
+        carol.goto(path)
+        assert SCRIPT in carol.text()
+        assert carol.page.locator("main script").count() == 0
+    carol.page.wait_for_timeout(300)
+    assert carol.dialogs == []
+
+
+def test_posts_need_the_session_csrf_token(sign_in, world):
+    ticket = _ticket(world, "after_sales", "手机充不进电了")
+    alice = sign_in("alice")
+    alice.goto(f"/tickets/{ticket}")
+    url = f"{world.base}/tickets/{ticket}/claim"
+    assert alice.page.request.post(url, form={}, max_redirects=0).status == 403
+    forged = alice.page.request.post(url, form={"csrf": "forged"}, max_redirects=0)
+    assert forged.status == 403 and "CSRF" in forged.text()
+    with world.factory() as session:
+        assert queue.get(session, ticket)["status"] == "waiting"
+    token = alice.page.input_value("form[action$='/claim'] input[name=csrf]")
+    ok = alice.page.request.post(url, form={"csrf": token}, max_redirects=0)
+    assert ok.status == 303 and ok.headers["location"] == f"/tickets/{ticket}?ok=claimed"
+    # Without a session nothing happens either: the request is sent to the login page.
+    anonymous = requests.post(url, data={"csrf": token}, allow_redirects=False, timeout=10)
+    assert anonymous.status_code == 303 and anonymous.headers["Location"] == "/login"
+
+
+def test_suggest_an_faq_entry_and_merge_it(sign_in, world):
+    ticket = _ticket(world, "after_sales", "碎屏险能在买手机一个月后再买吗？")
+    carol = sign_in("carol")
+    carol.goto(f"/tickets/{ticket}")
+    carol.page.fill("form[action$='/suggest'] input[name=question]", "买手机一个月后还能买碎屏险吗？")
+    carol.page.fill("form[action$='/suggest'] textarea[name=answer]", "云雀 Care+ 需在购机后 30 天内购买。")
+    assert carol.submit("form[action$='/suggest']").status == 200
+    assert "FAQ 建议已提交" in carol.text()
+    carol.page.click("a[href='/suggestions']")
+    assert "买手机一个月后还能买碎屏险吗？" in carol.text()
+    with world.factory() as session:
+        suggestion = session.execute(select(faq_suggestions.c.id).where(
+            faq_suggestions.c.ticket_id == ticket)).scalar_one()
+    response = carol.submit(f"form[action='/suggestions/{suggestion}/merge']")
+    assert response.status == 200 and "已合并" in carol.text()
+    assert "买手机一个月后还能买碎屏险吗？" in (world.faq_dir / "after_sales.yml").read_text(encoding="utf-8")
+    assert "买手机一个月后还能买碎屏险吗？" not in carol.text()
+
+
+def test_logout_ends_the_session(sign_in, world):
+    bob = sign_in("bob")
+    token = next(c["value"] for c in bob.context.cookies() if c["name"] == "bot_session")
+    response = bob.submit("form[action='/logout']")
+    assert response.status == 200 and bob.page.url == world.base + "/login"
+    assert not [c for c in bob.context.cookies() if c["name"] == "bot_session" and c["value"]]
+    bob.goto("/")
+    assert bob.page.url == world.base + "/login"
+    # The old cookie is dead on the server too, not only forgotten by the browser.
+    again = requests.get(world.base + "/", cookies={"bot_session": token}, allow_redirects=False, timeout=10)
+    assert again.status_code == 303 and again.headers["Location"] == "/login"
