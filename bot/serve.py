@@ -72,10 +72,29 @@ class Supervisor:
                 proc.wait(5)
 
 
+def endpoints_yaml(settings: Settings) -> str:
+    """Rasa endpoints: our action server, and Redis for trackers and locks when BOT_REDIS_URL is set
+    (what lets several Rasa servers share conversations when the service outgrows one machine)."""
+    text = f'action_endpoint:\n  url: "http://127.0.0.1:{settings.actions_port}/webhook"\n'
+    if settings.redis_url:
+        from urllib.parse import urlsplit
+
+        url = urlsplit(settings.redis_url)
+        if url.scheme != "redis" or not url.hostname:
+            raise ConfigError(f"BOT_REDIS_URL={settings.redis_url!r}: use redis://HOST:PORT/DB")
+        db = (url.path or "/0").lstrip("/") or "0"
+        common = f"  url: {url.hostname}\n  port: {url.port or 6379}\n  db: {db}\n"
+        if url.password:
+            common += f"  password: {url.password}\n"
+        text += (f"tracker_store:\n  type: redis\n{common}  key_prefix: weibo_bot\n"
+                 f"lock_store:\n  type: redis\n{common}  key_prefix: weibo_bot\n")
+    return text
+
+
 def write_endpoints(settings: Settings, data_dir: Path) -> Path:
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / "endpoints.yml"
-    path.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{settings.actions_port}/webhook"\n', encoding="utf-8")
+    path.write_text(endpoints_yaml(settings), encoding="utf-8")
     return path
 
 

@@ -43,6 +43,7 @@ class Settings:
     weibo_access_token: str
     weibo_api_base: str
     weibo_poll_seconds: float
+    redis_url: str
     rasa_port: int
     actions_port: int
     console_port: int
@@ -66,6 +67,7 @@ class Settings:
             weibo_access_token=env.get("WEIBO_ACCESS_TOKEN", ""),
             weibo_api_base=env.get("WEIBO_API_BASE", WEIBO_API).rstrip("/"),
             weibo_poll_seconds=_float(env, "WEIBO_POLL_SECONDS", 10.0),
+            redis_url=env.get("BOT_REDIS_URL", ""),
             rasa_port=_int(env, "BOT_RASA_PORT", 5005),
             actions_port=_int(env, "BOT_ACTIONS_PORT", 5055),
             console_port=_int(env, "BOT_CONSOLE_PORT", 8000),

@@ -15,12 +15,13 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import pytest
 import requests
 from sqlalchemy import select, update
 
+from bot.faq import suggest as faq_suggest
 from bot.store import messages as box
 from bot.store import operators, queue
 from bot.store.db import make_engine, make_session_factory, migrate
@@ -44,7 +45,7 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
 
 
-def _ticket(world, department: str, text: str, channel: str = "dm", fan_id: Optional[str] = None,
+def _ticket(world, department: str, text: str, channel: str = "dm", fan_id: str | None = None,
             **extra) -> int:
     fan_id = fan_id or str(uuid.uuid4().int % 10**9 + 10**9)
     target = extra.pop("reply_target", {"receiver_id": fan_id})
@@ -261,6 +262,10 @@ def test_queue_lists_filters_and_shows_the_dashboard(sign_in, world):
 
     response = alice.goto("/?status=bogus")
     assert response.status == 400 and "unknown status" in alice.text()
+    response = alice.goto("/tickets/999999")
+    assert response.status == 400 and "ticket 999999 does not exist" in alice.text()
+    response = alice.goto("/no-such-page")
+    assert response.status == 404 and "Traceback" not in alice.text()
 
 
 def test_claim_reply_reaches_weibo_and_close(sign_in, world):
@@ -327,9 +332,10 @@ def test_a_second_operator_cannot_claim_a_claimed_ticket(sign_in, world):
 
 
 def test_a_member_sees_only_her_department(sign_in, world):
+    own = _ticket(world, "after_sales", "耳机左边没声音了", intent="device_fault")
     carol = sign_in("carol")
     rows = carol.queue_rows()
-    assert world.pr_ticket not in rows and world.rnd_ticket not in rows
+    assert own in rows and world.pr_ticket not in rows and world.rnd_ticket not in rows
     assert rows and all("after_sales" in cells[1] for cells in rows.values())
     assert carol.page.locator("select[name=department] option").all_inner_texts() == ["全部可见部门",
                                                                                     "售后服务（after_sales）"]
@@ -352,10 +358,13 @@ def test_a_member_sees_only_her_department(sign_in, world):
 
 
 def test_script_in_fan_text_is_shown_as_text(sign_in, world):
+    ticket = _ticket(world, "after_sales", f"{SCRIPT}<img src=x onerror=alert(2)> 保修卡丢了还能保修吗",
+                     faq_candidates=[{"id": "x", "score": 0.1, "question": SCRIPT}])
     carol = sign_in("carol")
-    for path in ("/", f"/tickets/{world.script_ticket}", "/?status=all"):
+    for path in ("/", f"/tickets/{ticket}", f"/tickets/{world.script_ticket}", "/?status=all"):
         carol.goto(path)
         assert SCRIPT in carol.text()
+        assert carol.page.locator("main img").count() == 0
         assert carol.page.locator("main script").count() == 0
     carol.page.wait_for_timeout(300)
     assert carol.dialogs == []
@@ -396,6 +405,16 @@ def test_suggest_an_faq_entry_and_merge_it(sign_in, world):
     assert response.status == 200 and "已合并" in carol.text()
     assert "买手机一个月后还能买碎屏险吗？" in (world.faq_dir / "after_sales.yml").read_text(encoding="utf-8")
     assert "买手机一个月后还能买碎屏险吗？" not in carol.text()
+
+    other = faq_suggest.suggest(world.factory, operators.get(world.factory, "alice"), ticket, "碎屏险多少钱？", "看机型。")
+    carol.goto("/suggestions")
+    assert "碎屏险多少钱？" in carol.text()
+    response = carol.submit(f"form[action='/suggestions/{other}/reject']")
+    assert response.status == 200 and "建议已驳回" in carol.text() and "碎屏险多少钱？" not in carol.text()
+    # A stale form (merging twice) gets the backend's message, not a crash.
+    token = carol.page.input_value("form[action='/logout'] input[name=csrf]")
+    again = carol.page.request.post(f"{world.base}/suggestions/{suggestion}/merge", form={"csrf": token})
+    assert again.status == 400 and f"suggestion {suggestion} is already merged" in again.text()
 
 
 def test_logout_ends_the_session(sign_in, world):

@@ -22,6 +22,7 @@ from bot.weibo.standin import WeiboStandIn
 from tests.helpers import BIN, free_port, start, stop, wait_http
 
 SECRET = "xyz123xyz"
+REDIS_URL = os.environ.get("BOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 TOKEN = "test-token"
 
 
@@ -35,6 +36,7 @@ class Service:
             "WEIBO_APP_SECRET": SECRET, "WEIBO_ACCESS_TOKEN": TOKEN, "WEIBO_API_BASE": standin.base_url,
             "WEIBO_POLL_SECONDS": "0.3", "BOT_DATABASE_URL": self.db_url, "BOT_DATA_DIR": str(tmp),
             "BOT_RASA_PORT": str(self.rasa_port), "BOT_ACTIONS_PORT": str(free_port()),
+            "BOT_REDIS_URL": REDIS_URL,
         }
         self.proc = None
         self.factory = make_session_factory(make_engine(self.db_url))
@@ -111,7 +113,17 @@ def standin():
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory, standin):
+def redis_db():
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory, standin, redis_db):
     svc = Service(tmp_path_factory.mktemp("serve"), standin)
     svc.start()
     yield svc
@@ -226,3 +238,10 @@ def test_kill_and_restart_mid_stream_loses_and_duplicates_nothing(service, stand
         replies = dm_replies(standin, s)
         assert len(replies) <= 1, f"sender {s} got {len(replies)} replies"
         assert replies or str(s) in ticketed, f"sender {s} got neither a reply nor a ticket"
+
+
+def test_conversations_live_in_redis_so_several_servers_can_share_them(service, standin, redis_db):
+    service.push(dm(1007, "商城支持货到付款吗"))
+    eventually(lambda: dm_replies(standin, 1007))
+    keys = [k.decode() for k in redis_db.keys("*")]
+    assert any("dm-1007" in k for k in keys), keys

@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader
 from sanic import Sanic
 from sanic.exceptions import NotFound, SanicException
 from sanic.request import Request
-from sanic.response import HTTPResponse, html, redirect
+from sanic.response import HTTPResponse, empty, html, redirect
 from sqlalchemy import select
 
 from bot import handoff
@@ -118,7 +118,8 @@ def create_app(factory, faq_dir: Path, name: str = "console") -> Sanic:
         return html(body, status=status)
 
     def login_page(request: Request, status: int = 200, error: str = "", name: str = "") -> HTTPResponse:
-        token = secrets.token_urlsafe(24)
+        # Reuse the browser's token: another tab (or a favicon fetch) must not void an open form.
+        token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
         response = page(request, "login.html", status, login_csrf=token, error=error, name=name)
         response.cookies[LOGIN_COOKIE] = token
         response.cookies[LOGIN_COOKIE]["httponly"] = True
@@ -133,7 +134,7 @@ def create_app(factory, faq_dir: Path, name: str = "console") -> Sanic:
     @app.middleware("request")
     async def require_session(request: Request) -> HTTPResponse | None:
         request.ctx.operator, request.ctx.csrf = None, ""
-        if request.path == "/login" or request.path.startswith("/static/"):
+        if request.path in ("/login", "/favicon.ico") or request.path.startswith("/static/"):
             return None
         found = await call(operators.session_operator, factory, request.cookies.get(COOKIE, ""))
         if found is None:
@@ -174,6 +175,10 @@ def create_app(factory, faq_dir: Path, name: str = "console") -> Sanic:
         del response.cookies[LOGIN_COOKIE]
         response.cookies[LOGIN_COOKIE]["path"] = "/login"
         return response
+
+    @app.get("/favicon.ico")
+    async def favicon(request: Request) -> HTTPResponse:
+        return empty()
 
     @app.post("/logout")
     async def logout(request: Request) -> HTTPResponse:

@@ -1,0 +1,46 @@
+"""`bot serve` helpers: model staleness and the generated Rasa endpoints."""
+
+import time
+
+import pytest
+import yaml
+
+from bot.errors import ConfigError
+from bot.serve import endpoints_yaml, model_is_stale
+from bot.settings import Settings
+
+
+def settings(**env):
+    return Settings.from_env({"BOT_ACTIONS_PORT": "6055", **env})
+
+
+def test_endpoints_point_at_the_action_port_and_use_redis_when_configured():
+    plain = yaml.safe_load(endpoints_yaml(settings()))
+    assert plain == {"action_endpoint": {"url": "http://127.0.0.1:6055/webhook"}}
+    shared = yaml.safe_load(endpoints_yaml(settings(BOT_REDIS_URL="redis://:pw@10.0.0.5:6380/3")))
+    assert shared["tracker_store"] == {"type": "redis", "url": "10.0.0.5", "port": 6380, "db": 3,
+                                       "password": "pw", "key_prefix": "weibo_bot"}
+    assert shared["lock_store"]["type"] == "redis"
+
+
+def test_bad_redis_url_is_a_clear_error():
+    with pytest.raises(ConfigError, match="use redis://HOST:PORT/DB"):
+        endpoints_yaml(settings(BOT_REDIS_URL="localhost:6379"))
+
+
+def test_model_is_stale_when_missing_or_older_than_its_inputs(tmp_path):
+    (tmp_path / "data" / "nlu").mkdir(parents=True)
+    source = tmp_path / "config.yml"
+    source.write_text("x")
+    model = tmp_path / "m.tar.gz"
+    assert model_is_stale(model, tmp_path)
+    model.write_text("m")
+    assert not model_is_stale(model, tmp_path)
+    time.sleep(0.01)
+    source.write_text("y")
+    assert model_is_stale(model, tmp_path)
+
+
+def test_settings_reject_non_numbers():
+    with pytest.raises(ConfigError, match="WEIBO_POLL_SECONDS='soon' is not a number"):
+        Settings.from_env({"WEIBO_POLL_SECONDS": "soon"})
