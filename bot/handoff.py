@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 
 from bot.errors import QueueError
 from bot.faq.model import COMMENT
-from bot.store import messages as box
 from bot.store import queue
 from bot.store.operators import Operator
 from bot.store.tables import OPEN_STATUSES, WAITING, inbox, ticket_events, tickets
@@ -36,6 +35,8 @@ def _visible(factory: Factory, operator: Operator, ticket_id: int) -> Dict[str, 
 def list_tickets(factory: Factory, operator: Operator, departments: Sequence[str] | None = None,
                  statuses: Sequence[str] = OPEN_STATUSES, older_than_minutes: int | None = None) -> List[Dict]:
     allowed = [d for d in (departments or operator.visible_departments) if operator.can_see(d)]
+    if not allowed:
+        return []  # never fall through to "no department filter"
     with factory() as session:
         rows = queue.listing(session, allowed, statuses)
     if older_than_minutes:
@@ -76,14 +77,9 @@ def reply(factory: Factory, operator: Operator, ticket_id: int, text: str) -> Di
     target = json.loads(ticket["reply_target"] or "{}")
     if ticket["channel"] == COMMENT and not (target.get("cid") and target.get("post_id")):
         raise QueueError(f"ticket {ticket_id} has no comment to reply to (it did not come from Weibo comments)")
-    updated = queue.record_reply(factory, ticket_id, operator.name, text)
-    with factory() as session:
-        answers = session.execute(select(func.count()).select_from(ticket_events).where(
-            ticket_events.c.ticket_id == ticket_id, ticket_events.c.kind == "answered")).scalar()
-    box.enqueue_reply(factory, f"ticket:{ticket_id}:answer:{answers}", {
+    return queue.record_reply(factory, ticket_id, operator.name, text, send={
         "channel": ticket["channel"], "receiver_id": str(target.get("receiver_id") or ticket["fan_id"]),
-        "comment_id": target.get("cid"), "post_id": target.get("post_id"), "text": text, "ticket_id": ticket_id})
-    return updated
+        "comment_id": target.get("cid"), "post_id": target.get("post_id")})
 
 
 def close(factory: Factory, operator: Operator, ticket_id: int, note: str = "") -> Dict[str, Any]:

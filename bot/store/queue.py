@@ -27,6 +27,7 @@ from bot.store.tables import (
     OPEN_STATUSES,
     STATUSES,
     WAITING,
+    outbox,
     ticket_events,
     ticket_messages,
     tickets,
@@ -54,10 +55,10 @@ class NewTicket:
 
 
 def _event(session: Session, ticket_id: int, kind: str, actor: str, from_status: str | None,
-           to_status: str | None, detail: str = "") -> None:
-    session.execute(insert(ticket_events).values(
+           to_status: str | None, detail: str = "") -> int:
+    return session.execute(insert(ticket_events).values(
         ticket_id=ticket_id, kind=kind, actor=actor, from_status=from_status, to_status=to_status,
-        detail=detail, created_at=utcnow()))
+        detail=detail, created_at=utcnow())).inserted_primary_key[0]
 
 
 def _add_message(session: Session, ticket_id: int, author: str, original: str, normalised: str,
@@ -204,8 +205,10 @@ def release(factory: sessionmaker[Session], ticket_id: int, operator: str) -> Di
                        require_holder=True)
 
 
-def record_reply(factory: sessionmaker[Session], ticket_id: int, operator: str, text: str) -> Dict[str, Any]:
-    """Mark the ticket answered by `operator` and keep the reply on it (sending is the outbox's job)."""
+def record_reply(factory: sessionmaker[Session], ticket_id: int, operator: str, text: str,
+                 send: Dict[str, Any] | None = None) -> Dict[str, Any]:
+    """Mark the ticket answered by `operator` and keep the reply on it; with `send`, queue the outbox
+    row in the same transaction (keyed by the event), so a reply is never recorded but unsent."""
     with factory.begin() as session:
         current = get(session, ticket_id)
         if current["status"] not in (WAITING, CLAIMED, ANSWERED):
@@ -219,7 +222,12 @@ def record_reply(factory: sessionmaker[Session], ticket_id: int, operator: str, 
         if result.rowcount != 1:
             raise QueueError(f"ticket {ticket_id} changed while you were replying: look at it again")
         _add_message(session, ticket_id, operator, text, text, direction="out")
-        _event(session, ticket_id, "answered", operator, current["status"], ANSWERED, text)
+        event_id = _event(session, ticket_id, "answered", operator, current["status"], ANSWERED, text)
+        if send is not None:
+            now = utcnow()
+            session.execute(insert(outbox).values(
+                idempotency_key=f"ticket:{ticket_id}:event:{event_id}", ticket_id=ticket_id, text=text,
+                status="pending", attempts=0, next_attempt_at=now, created_at=now, **send))
         return get(session, ticket_id)
 
 
@@ -238,7 +246,7 @@ def reassign(factory: sessionmaker[Session], ticket_id: int, operator: str, depa
     if department not in DEPARTMENTS:
         raise QueueError(f"unknown department {department!r}: use one of {', '.join(DEPARTMENTS)}")
     return _transition(factory, ticket_id, operator, "reassigned", OPEN_STATUSES, WAITING,
-                       {"department": department, "assignee": None}, f"to {department}")
+                       {"department": department, "assignee": None}, f"to {department}", require_holder=True)
 
 
 def status_counts(session: Session) -> Dict[str, Dict[str, int]]:
