@@ -12,24 +12,23 @@ from bot.errors import ConfigError
 WEIBO_API = "https://api.weibo.com"
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
+def _number(env: Mapping[str, str], name: str, default, cast):
     raw = env.get(name)
     if raw in (None, ""):
         return default
     try:
-        return float(raw)
+        return cast(raw)
     except ValueError as exc:
-        raise ConfigError(f"{name}={raw!r} is not a number: set it to e.g. {default}") from exc
+        kind = "whole number" if cast is int else "number"
+        raise ConfigError(f"{name}={raw!r} is not a {kind}: set it to e.g. {default}") from exc
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    return _number(env, name, default, float)
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name}={raw!r} is not a whole number: set it to e.g. {default}") from exc
+    return _number(env, name, default, int)
 
 
 @dataclass(frozen=True)
