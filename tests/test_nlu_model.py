@@ -45,8 +45,11 @@ def test_entities_come_from_the_spacy_component(parser):
             ("phone_number", "13812345678")} <= labels
 
 
-def test_batch_parse_equals_one_by_one(parser):
-    texts = ["X5多少钱", "在吗", "物流三天没更新了", "建议出个小屏版", "A3支持无线充电吗"]
+def test_batch_parse_equals_one_by_one(parser, monkeypatch):
+    # Several inference batches of different text lengths, as `bot triage` produces.
+    monkeypatch.setattr("bot.nlu.batch_diet.INFERENCE_BATCH_SIZE", 2)
+    texts = ["X5多少钱", "在吗", "物流三天没更新了 订单一直显示已发货 到底什么时候能到啊", "建议出个小屏版",
+             "A3支持无线充电吗", "好", "升级3.0.2以后wifi老是断 打游戏一直掉线 烦死了 有没有办法"]
     batch = parser.parse_batch(texts)
     single = [parser.parse_batch([t])[0] for t in texts]
     for b, s in zip(batch, single):

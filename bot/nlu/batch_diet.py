@@ -39,7 +39,8 @@ class BatchDIETClassifier(DIETClassifier):
         model_data = self._create_model_data(messages, training=False)
         if model_data.is_empty() or model_data.number_of_examples() != len(messages):
             return super().process(messages)
-        out = self.model.run_inference(model_data, batch_size=INFERENCE_BATCH_SIZE)
+        # Only the intent scores: other outputs are padded per batch and cannot be concatenated.
+        out = self.model.run_inference(model_data, batch_size=INFERENCE_BATCH_SIZE, output_keys_expected=["i_scores"])
         scores = out["i_scores"]
         for row, message in zip(scores, messages):
             label, ranking = self._predict_label({"i_scores": row})
