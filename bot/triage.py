@@ -101,15 +101,18 @@ class Triage:
         self.settings = settings
         self._clock = clock
 
-    def decide_parsed(self, inbound: Inbound, message: NormalisedText, nlu: NluResult,
-                      index: FaqIndex | None = None) -> Triaged:
-        index = index or self._faq()
+    @staticmethod
+    def _query(message: NormalisedText, nlu: NluResult) -> Tuple[str, str | None, str | None]:
         intent, _conf = nlu.top_real_intent()
         intent_info = info(intent)
-        department = intent_info.department if intent_info else None
-        matches = tuple(index.search(message.text, department, intent, limit=5)) if not message.is_empty else ()
+        return message.text, intent_info.department if intent_info else None, intent
+
+    def decide_parsed(self, inbound: Inbound, message: NormalisedText, nlu: NluResult,
+                      matches: Sequence[Match] | None = None) -> Triaged:
+        if matches is None:
+            matches = self._faq().search_many([self._query(message, nlu)])[0] if not message.is_empty else []
         outcome = decide(message, inbound.channel, nlu, matches, self._clock(), self.settings)
-        return Triaged(inbound, message, nlu, matches, outcome)
+        return Triaged(inbound, message, nlu, tuple(matches), outcome)
 
     def run(self, batch: Sequence[Inbound]) -> List[Triaged]:
         messages = [normalise(item.text) for item in batch]
@@ -118,8 +121,9 @@ class Triage:
         results: List[NluResult] = [NluResult(None, 0.0)] * len(batch)
         for i, nlu in zip(todo, parsed):
             results[i] = nlu
-        index = self._faq()
-        return [self.decide_parsed(item, msg, nlu, index) for item, msg, nlu in zip(batch, messages, results)]
+        found = self._faq().search_many([self._query(m, n) for m, n in zip(messages, results)])
+        return [self.decide_parsed(item, msg, nlu, matches)
+                for item, msg, nlu, matches in zip(batch, messages, results, found)]
 
 
 def is_handoff(triaged: Triaged) -> bool:

@@ -100,6 +100,13 @@ def analyse(text: str) -> List[str]:
     return words + grams
 
 
+Query = Tuple[str, str | None, str | None]  # (text, department prior, intent prior)
+
+
+def _identity(tokens: List[str]) -> List[str]:
+    return tokens
+
+
 class FaqIndex:
     """An immutable search index over one consistent set of entries."""
 
@@ -113,24 +120,24 @@ class FaqIndex:
         owners: List[int] = []
         weights: List[float] = []
         for i, entry in enumerate(self.entries):
-            for q in entry.questions:
-                docs.append(q)
+            for text, weight in [(q, 1.0) for q in entry.questions] + [(entry.answer, ANSWER_WEIGHT)]:
+                docs.append(text)
                 owners.append(i)
-                weights.append(1.0)
-            docs.append(entry.answer)
-            owners.append(i)
-            weights.append(ANSWER_WEIGHT)
+                weights.append(weight)
         self._docs = docs
         self._owners = np.array(owners, dtype=np.int64)
+        # Each entry's phrasings are contiguous: reduceat over these starts gives per-entry maxima.
+        self._starts = np.flatnonzero(np.r_[True, self._owners[1:] != self._owners[:-1]]) if docs else None
         self._weights = np.array(weights)
-        self._vectorizer = TfidfVectorizer(analyzer=self._analyse, sublinear_tf=True, norm="l2")
-        self._matrix = self._vectorizer.fit_transform(docs) if docs else None
+        tokens = [self._analyse(d) for d in docs]
+        self._vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, norm="l2")
+        self._matrix = self._vectorizer.fit_transform(tokens).T.tocsr() if docs else None
         self._vocab = self._vectorizer.vocabulary_ if docs else {}
         self._idf = self._vectorizer.idf_ if docs else np.zeros(0)
         self._max_idf = float(self._idf.max()) if docs else 1.0
         self._entry_words: List[set] = [set() for _ in self.entries]
-        for doc, owner in zip(docs, owners):
-            self._entry_words[owner].update(t for t in self._analyse(doc) if not t.startswith("#"))
+        for doc_tokens, owner in zip(tokens, owners):
+            self._entry_words[owner].update(t for t in doc_tokens if not t.startswith("#"))
         self._products = [products(e.question + " " + e.answer) for e in self.entries]
         self._departments = np.array([e.department for e in self.entries])
         self._intents = np.array([e.intent or "" for e in self.entries])
@@ -138,45 +145,54 @@ class FaqIndex:
     def _analyse(self, text: str) -> List[str]:
         return analyse(self.synonyms.apply(text))
 
-    def search(
-        self,
-        text: str,
-        department: str | None = None,
-        intent: str | None = None,
-        limit: int = 5,
-    ) -> List[Match]:
+    def search(self, text: str, department: str | None = None, intent: str | None = None,
+               limit: int = 5) -> List[Match]:
         """Best entries first; `department` and `intent` (from the NLU) are soft priors."""
-        if self._matrix is None or not text.strip():
+        return self.search_many([(text, department, intent)], limit)[0]
+
+    def search_many(self, queries: Sequence[Query], limit: int = 5) -> List[List[Match]]:
+        """`search` for many questions with one sparse product (what `bot triage` needs)."""
+        results: List[List[Match]] = [[] for _ in queries]
+        live = [i for i, (text, _d, _i) in enumerate(queries) if text.strip()]
+        if self._matrix is None or not live:
+            return results
+        tokens = [self._analyse(queries[i][0]) for i in live]
+        sims = (self._vectorizer.transform(tokens) @ self._matrix).toarray() * self._weights
+        best_all = np.maximum.reduceat(sims, self._starts, axis=1)
+        for row, (qi, query_tokens) in enumerate(zip(live, tokens)):
+            text, department, intent = queries[qi]
+            results[qi] = self._rank(text, query_tokens, best_all[row], sims[row], department, intent, limit)
+        return results
+
+    def _rank(self, text: str, tokens: List[str], best: np.ndarray, sims: np.ndarray, department: str | None,
+              intent: str | None, limit: int) -> List[Match]:
+        if not best.any():
             return []
-        query = self._vectorizer.transform([text])
-        if query.nnz == 0:
-            return []
-        sims = (self._matrix @ query.T).toarray().ravel() * self._weights
-        best = np.zeros(len(self.entries))
-        np.maximum.at(best, self._owners, sims)
         if department:
             best = np.where(self._departments == department, best, best * OTHER_DEPARTMENT_FACTOR)
         if intent:
             best = np.where(self._intents == intent, np.minimum(best + SAME_INTENT_BONUS, 1.0), best)
-        words = {t for t in self._analyse(text) if not t.startswith("#") and t not in NEUTRAL}
+        words = {t for t in tokens if not t.startswith("#") and t not in NEUTRAL}
         weights = {w: float(self._idf[self._vocab[w]]) if w in self._vocab else self._max_idf for w in words}
         total = sum(weights.values())
         asked = products(text)
         lowered = text.lower()
-        candidates = [i for i in np.argsort(-best)[: max(limit * 3, 10)] if best[i] > 0]
+        top = np.argpartition(-best, min(len(best) - 1, max(limit * 3, 10)))[: max(limit * 3, 10)]
         scored = []
-        for i in candidates:
+        for i in top:
+            if best[i] <= 0:
+                continue
+            entry = self.entries[i]
+            if any(k.lower() in lowered for k in entry.excludes):
+                continue
             coverage = sum(v for w, v in weights.items() if w in self._entry_words[i]) / total if total else 1.0
             score = best[i] * (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * coverage)
             if asked and self._products[i] and not asked & self._products[i]:
                 score *= OTHER_PRODUCT_FACTOR
-            entry = self.entries[i]
             if entry.keywords and not any(k.lower() in lowered for k in entry.keywords):
                 score *= MISSING_KEYWORD_FACTOR
-            if any(k.lower() in lowered for k in entry.excludes):
-                continue
             scored.append((score, i, coverage))
-        scored.sort(key=lambda t: -t[0])
+        scored.sort(key=lambda t: (-t[0], t[1]))
         return [
             Match(self.entries[i], float(round(score, 4)), self._best_phrasing(sims, i),
                   float(round(best[i], 4)), float(round(coverage, 4)))
@@ -186,15 +202,3 @@ class FaqIndex:
     def _best_phrasing(self, sims: np.ndarray, entry_index: int) -> str:
         docs = np.flatnonzero(self._owners == entry_index)
         return self._docs[docs[np.argmax(sims[docs])]]
-
-    def best(self, text: str, department: str | None = None, intent: str | None = None) -> Match | None:
-        found = self.search(text, department, intent, limit=1)
-        return found[0] if found else None
-
-
-def top_pair(matches: Sequence[Match]) -> Tuple[Match | None, float]:
-    """The best match and its margin over the runner-up (0 when alone)."""
-    if not matches:
-        return None, 0.0
-    second = matches[1].score if len(matches) > 1 else 0.0
-    return matches[0], matches[0].score - second
