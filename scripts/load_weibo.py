@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.store.db import make_engine, make_session_factory  # noqa: E402
-from bot.store.tables import inbox  # noqa: E402
+from bot.store.tables import inbox, outbox  # noqa: E402
 from bot.weibo.api import DM_REPLY  # noqa: E402
 from bot.weibo.signature import sign  # noqa: E402
 from bot.weibo.standin import WeiboStandIn  # noqa: E402
@@ -42,12 +42,13 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--in-flight", type=int, default=20)
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for one message")
+    parser.add_argument("--database-url", help="default: a fresh SQLite file; e.g. a PostgreSQL URL")
     args = parser.parse_args()
     os.chdir(ROOT)
     tmp = Path(tempfile.mkdtemp(prefix="weibo-load-"))
     standin = WeiboStandIn(access_token=TOKEN).start()
     rasa_port = free_port()
-    db_url = f"sqlite:///{tmp / 'bot.sqlite3'}"
+    db_url = args.database_url or f"sqlite:///{tmp / 'bot.sqlite3'}"
     env = {"WEIBO_APP_SECRET": SECRET, "WEIBO_ACCESS_TOKEN": TOKEN, "WEIBO_API_BASE": standin.base_url,
            "WEIBO_POLL_SECONDS": "60", "BOT_DATABASE_URL": db_url, "BOT_DATA_DIR": str(tmp),
            "BOT_RASA_PORT": str(rasa_port), "BOT_ACTIONS_PORT": str(free_port())}
@@ -59,26 +60,40 @@ def main() -> int:
         texts = [t for _, t in messages(args.messages, seed=11)]
         first_reply: dict = {}
         reply_count: dict = {}
-        seen = [0]
-        lock = threading.Lock()
+        done_senders: set = set()
+        events = {7_000_000 + i: threading.Event() for i in range(args.messages)}
+        stop_monitor = threading.Event()
 
-        def scan_replies() -> None:
-            calls = standin.received(DM_REPLY)
-            with lock:
-                for call in calls[seen[0]:]:
+        def monitor() -> None:
+            """One thread watches the stand-in and the database, and wakes the waiting workers."""
+            seen = 0
+            last_db = 0.0
+            while not stop_monitor.is_set():
+                for call in standin.received(DM_REPLY, start=seen):
+                    seen += 1
                     sender = int(call["form"]["receiver_id"])
                     reply_count[sender] = reply_count.get(sender, 0) + 1
-                    first_reply.setdefault(sender, call["time"])
-                seen[0] = len(calls)
-
-        def settled(sender: int) -> bool:
-            with factory() as session:
-                status = session.execute(select(inbox.c.status).where(inbox.c.sender_id == str(sender))).scalar()
-            return status == "done"
+                    if sender not in first_reply:
+                        first_reply[sender] = call["time"]
+                        if sender in events:
+                            events[sender].set()
+                if time.monotonic() - last_db > 0.1:
+                    last_db = time.monotonic()
+                    with factory() as session:
+                        rows = session.execute(select(inbox.c.sender_id).where(inbox.c.status == "done")).scalars().all()
+                        pending = set(session.execute(select(outbox.c.receiver_id).where(
+                            outbox.c.status.in_(["pending", "sending"]))).scalars().all())
+                    for sender in rows:
+                        if sender not in pending and int(sender) not in done_senders:
+                            done_senders.add(int(sender))
+                            if int(sender) in events:
+                                events[int(sender)].set()
+                time.sleep(0.005)
 
         http = requests.Session()
         pushed_at: dict = {}
         accepted = [0]
+        lock = threading.Lock()
 
         def one(i: int) -> None:
             sender = 7_000_000 + i
@@ -88,30 +103,23 @@ def main() -> int:
             pushed_at[sender] = time.time()
             response = http.post(hook, params={"signature": sign(SECRET, ts, nonce), "timestamp": ts, "nonce": nonce},
                                  data=json.dumps(body, ensure_ascii=False).encode(), timeout=10)
-            if response.status_code != 200:
-                return
-            with lock:
-                accepted[0] += 1
-            deadline = time.monotonic() + args.timeout
-            while time.monotonic() < deadline:
-                scan_replies()
+            if response.status_code == 200:
                 with lock:
-                    if sender in first_reply:
-                        return
-                if settled(sender):
-                    time.sleep(0.05)  # a reply queued with the settle may still be in delivery
-                    scan_replies()
-                    with lock:
-                        if sender in first_reply or not _has_pending_reply(factory, sender):
-                            return
-                time.sleep(0.005)
+                    accepted[0] += 1
+                events[sender].wait(args.timeout)
 
+        watcher = threading.Thread(target=monitor, daemon=True)
+        watcher.start()
         started = time.time()
         with ThreadPoolExecutor(args.in_flight) as pool:
             list(pool.map(one, range(args.messages)))
         elapsed = time.time() - started
         time.sleep(2.0)
-        scan_replies()
+        stop_monitor.set()
+        watcher.join(5)
+        for call in standin.received(DM_REPLY, start=sum(reply_count.values())):
+            sender = int(call["form"]["receiver_id"])
+            reply_count[sender] = reply_count.get(sender, 0) + 1
         with factory() as session:
             rows = session.execute(select(inbox.c.sender_id, inbox.c.status, inbox.c.outcome)).all()
         done = {int(r.sender_id): r for r in rows if r.status == "done"}
@@ -129,14 +137,6 @@ def main() -> int:
     finally:
         stop(proc)
         standin.stop()
-
-
-def _has_pending_reply(factory, sender: int) -> bool:
-    from bot.store.tables import outbox
-
-    with factory() as session:
-        return session.execute(select(outbox.c.id).where(
-            outbox.c.receiver_id == str(sender), outbox.c.status.in_(["pending", "sending"]))).first() is not None
 
 
 if __name__ == "__main__":

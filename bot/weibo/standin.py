@@ -172,12 +172,14 @@ class WeiboStandIn:
         with self._lock:
             self._slow[_known(path)] = delay
 
-    def received(self, path: str | None = None) -> list[dict]:
-        """Calls answered 2xx, in answer order: path, time, form (dict of str), json (DM `data`)."""
+    def received(self, path: str | None = None, start: int = 0) -> list[dict]:
+        """Calls answered 2xx, in answer order: path, time, form (dict of str), json (DM `data`);
+        `start` skips that many of them (a load test reads only what is new)."""
         if path is not None:
             _known(path)
         with self._lock:
-            return [copy.deepcopy(c) for c in self._received if path is None or c["path"] == path]
+            calls = [c for c in self._received if path is None or c["path"] == path]
+            return [copy.deepcopy(c) for c in calls[start:]]
 
     def rejected(self) -> list[dict]:
         """Calls answered 4xx/5xx (injected or not), with status, error and error_code."""
