@@ -67,8 +67,11 @@ class WeiboInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         from bot.store.db import make_engine, make_session_factory, migrate
+        from bot.weibo import rasa_speedups
         from bot.weibo.client import WeiboClient
         from bot.weibo.service import WeiboService
+
+        rasa_speedups.install()
 
         migrate(self.settings.database_url)
         factory = make_session_factory(make_engine(self.settings.database_url))
