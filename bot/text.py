@@ -20,14 +20,15 @@ _ANY_TAG = re.compile(r"<[^>]+>")
 _URL = re.compile(r"(?:https?://|www\.)[^\s\u4e00-\u9fff，。！？]+|\bt\.cn/[A-Za-z0-9]+", re.IGNORECASE)
 _EMOTICON = re.compile(r"\[([^\[\]\s]{1,8})\]")
 _TOPIC = re.compile(r"#([^#\n]{1,40})#")
-_MENTION = re.compile(r"@([\w\u4e00-\u9fff\-]{1,30})")
+# "@几个人" / "@2位好友" is a question about mentioning, not a mention: names do not start with a count.
+_MENTION = re.compile(r"@(?![0-9一二两三四五几多]+(?:个|位|名)?)([\w\u4e00-\u9fff\-]{1,30})")
 _REPOST = re.compile(r"//\s*@")
 _SPACES = re.compile(r"\s+")
 # Weibo fills an empty repost with this text: it is not the fan's own words.
 _EMPTY_REPOST_TEXTS = {"转发微博", "repost"}
 _CHAIN_ONLY_TEXTS = {"转发"}
 # A salutation in front of a question says nothing about its topic ("你好，想问下A3能无线充电吗").
-_SALUTATION = re.compile(r"^(?:你好|您好|hello|hi|哈喽|哈啰|嗨|在吗|在不在|亲|小编|客服|请问一下|请问|问一下)[呀啊哈呢～~!！,，.。\s]*",
+_SALUTATION = re.compile(r"^(?:你好|您好|hello|hi|哈喽|哈啰|嗨|在吗|在不在|亲|请问一下|请问|问一下)[呀啊哈呢～~!！,，.。\s]*",
                          re.IGNORECASE)
 _MIN_QUESTION_CHARS = 4
 
@@ -54,11 +55,12 @@ def _converter():
     # Created on first use, not at import: OpenCC loads its dictionaries from disk.
     import opencc
 
-    return opencc.OpenCC("tw2sp")
+    # t2s, not tw2sp: the Taiwan-phrase table also rewrites simplified 么 to 幺 (在么 -> 在幺).
+    return opencc.OpenCC("t2s")
 
 
 def to_simplified(text: str) -> str:
-    """Traditional (incl. Taiwan phrasing such as 軟體, 螢幕) to simplified Chinese."""
+    """Traditional to simplified Chinese characters; text already simplified is left as it is."""
     return _converter().convert(text)
 
 

@@ -11,7 +11,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FAQ_DIR = ROOT / "data" / "faq"
 MODEL_DIR = ROOT / "models"
-DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+# The departments' manuals and the labelled dev set live in shared/ beside the clone (as in CI).
+SHARED = Path(os.environ.get("BOT_SHARED_DIR", ROOT.parent / "shared"))
+DEV_SET = SHARED / "eval" / "dev.jsonl"
+MANUALS = SHARED / "manuals"
 
 
 @pytest.fixture(autouse=True)

@@ -10,8 +10,8 @@ import pytest
 from bot.cli import main
 from bot.faq.loader import load_faq
 from bot.faq.model import COMMENT_LIMIT, DM_LIMIT
+from tests.conftest import MANUALS
 
-MANUALS = Path(__file__).resolve().parent.parent.parent / "shared" / "manuals"
 
 
 def _line_of(path: Path, needle: str) -> int:
@@ -42,7 +42,9 @@ def test_shipped_faq_answers_respect_weibo_limits():
 
 
 def test_every_number_in_the_answers_comes_from_the_manuals():
-    manuals = re.sub(r"\s+", "", "".join(p.read_text(encoding="utf-8") for p in MANUALS.glob("*.md")))
+    sources = sorted(MANUALS.glob("*.md"))
+    assert len(sources) >= 6, f"manuals not found in {MANUALS}: set BOT_SHARED_DIR"
+    manuals = re.sub(r"\s+", "", "".join(p.read_text(encoding="utf-8") for p in sources))
     entries, _ = load_faq([Path("data/faq")])
     for entry in entries:
         for text in (entry.answer, entry.comment, entry.ended_answer or ""):

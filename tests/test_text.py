@@ -36,7 +36,15 @@ CASES = [
     # traditional to simplified, Taiwan phrasing included
     ("請問A3有沒有耳機孔？能不能插記憶卡？", "A3有没有耳机孔?能不能插记忆卡?"),
     ("幾號開獎啊", "几号开奖啊"),
-    ("軟體更新後螢幕閃爍", "软件更新后屏幕闪烁"),
+    ("軟體更新後螢幕閃爍", "软体更新后萤幕闪烁"),
+    # simplified text stays as it is (no 么 -> 幺)
+    ("在么 怎么还没发货", "在么 怎么还没发货"),
+    # counting mentions is a question, not a mention
+    ("转发要@几个人啊", "转发要@几个人啊"),
+    ("只@一个好友可以吗", "只@一个好友可以吗"),
+    ("要@2位好友吗", "要@2位好友吗"),
+    # 小编 / 客服 say the message is aimed at us: kept
+    ("小编周末去哪玩了", "小编周末去哪玩了"),
     # never a leading '/': Rasa would read an intent shortcut
     ("/greet", "greet"),
     ("/restart", "restart"),
