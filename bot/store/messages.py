@@ -53,13 +53,18 @@ def store_inbound(factory: Factory, message: Inbound) -> int | None:
     """Store a message; None when the same message was stored before (a duplicate)."""
     try:
         with factory.begin() as session:
-            return session.execute(insert(inbox).values(
-                channel=message.channel, dedupe_key=message.dedupe_key, sender_id=message.sender_id,
-                conversation_id=message.conversation_id, text=message.text,
-                payload=json.dumps(message.payload, ensure_ascii=False), status=RECEIVED,
-                created_at=utcnow(), updated_at=utcnow())).inserted_primary_key[0]
+            return _insert_inbound(session, message)
     except IntegrityError:
         return None
+
+
+def _insert_inbound(session: Session, message: Inbound) -> int:
+    now = utcnow()
+    return session.execute(insert(inbox).values(
+        channel=message.channel, dedupe_key=message.dedupe_key, sender_id=message.sender_id,
+        conversation_id=message.conversation_id, text=message.text,
+        payload=json.dumps(message.payload, ensure_ascii=False), status=RECEIVED,
+        created_at=now, updated_at=now)).inserted_primary_key[0]
 
 
 def claim_inbound(factory: Factory, limit: int, stale_after: float = 60.0) -> List[Dict[str, Any]]:
@@ -196,11 +201,7 @@ def store_comments(factory: Factory, cursor_name: str, new_cursor: str, messages
             exists = session.execute(select(inbox.c.id).where(inbox.c.dedupe_key == message.dedupe_key)).first()
             if exists is not None:
                 continue
-            session.execute(insert(inbox).values(
-                channel=message.channel, dedupe_key=message.dedupe_key, sender_id=message.sender_id,
-                conversation_id=message.conversation_id, text=message.text,
-                payload=json.dumps(message.payload, ensure_ascii=False), status=RECEIVED,
-                created_at=utcnow(), updated_at=utcnow()))
+            _insert_inbound(session, message)
             stored += 1
         updated = session.execute(update(cursors).where(cursors.c.name == cursor_name)
                                   .values(value=new_cursor, updated_at=utcnow())).rowcount
