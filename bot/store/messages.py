@@ -14,6 +14,7 @@ from typing import Any, Dict, List
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.store.tables import (
     DONE,
