@@ -13,7 +13,6 @@ from bot.faq.model import COMMENT_LIMIT, DM_LIMIT
 from tests.conftest import MANUALS
 
 
-
 def _line_of(path: Path, needle: str) -> int:
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if needle in line:
