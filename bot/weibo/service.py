@@ -43,6 +43,8 @@ def parse_outcome(outcome: str | None) -> tuple:
 
 
 class WeiboService:
+    """Database calls on the hot path run in worker threads so Rasa keeps handling messages."""
+
     def __init__(self, factory: sessionmaker[Session], client: WeiboClient, poll_seconds: float,
                  poll_comments: bool = True) -> None:
         self.factory = factory
@@ -95,7 +97,7 @@ class WeiboService:
         limit = asyncio.Semaphore(PROCESS_CONCURRENCY)
         running: set = set()
         while True:
-            rows = box.claim_inbound(self.factory, PROCESS_CONCURRENCY * 2)
+            rows = await asyncio.to_thread(box.claim_inbound, self.factory, PROCESS_CONCURRENCY * 2)
             if not rows:
                 self._inbox_event.clear()
                 try:
@@ -126,8 +128,8 @@ class WeiboService:
         payload = json.loads(row["payload"] or "{}")
         message = normalise(row["text"])
         if message.is_empty:
-            box.record_outcome(self.factory, row["id"], "ignore/")
-            box.finish_inbound(self.factory, row["id"], [])
+            await asyncio.to_thread(box.record_outcome, self.factory, row["id"], "ignore/")
+            await asyncio.to_thread(box.finish_inbound, self.factory, row["id"], [])
             return
         collector = CollectingOutputChannel()
         metadata = {"channel": row["channel"], "inbox_id": row["id"], "original_text": row["text"],
@@ -139,7 +141,7 @@ class WeiboService:
                                             input_channel="weibo", metadata=metadata))
         except Exception as exc:
             error = repr(exc)
-        outcome = box.get_inbound(self.factory, row["id"])["outcome"]
+        outcome = (await asyncio.to_thread(box.get_inbound, self.factory, row["id"]))["outcome"]
         if outcome is None:
             # The action never ran (action server down or Rasa failed): retry, then a human.
             give_up = row["attempts"] >= box.MAX_PROCESS_ATTEMPTS
@@ -152,7 +154,7 @@ class WeiboService:
                 self._inbox_event.set()
             return
         texts = [m["text"] for m in collector.messages if m.get("text")]
-        box.finish_inbound(self.factory, row["id"], [self._reply(row, payload, t) for t in texts])
+        await asyncio.to_thread(box.finish_inbound, self.factory, row["id"], [self._reply(row, payload, t) for t in texts])
         if texts:
             self._outbox_event.set()
 
@@ -166,11 +168,11 @@ class WeiboService:
     # ------------------------------------------------------------------ delivery
     async def _deliver_loop(self) -> None:
         while True:
-            rows = box.claim_due(self.factory, 20)
+            rows = await asyncio.to_thread(box.claim_due, self.factory, 20)
             if rows:
                 await asyncio.gather(*(self.deliver(row) for row in rows))
                 continue
-            wait = box.next_due_in(self.factory)
+            wait = await asyncio.to_thread(box.next_due_in, self.factory)
             self._outbox_event.clear()
             try:
                 await asyncio.wait_for(self._outbox_event.wait(), timeout=min(wait if wait is not None else 1.0, 1.0))
@@ -191,7 +193,7 @@ class WeiboService:
             box.mark_failed(self.factory, row["id"], str(exc))
             self._ticket_for_reply(row, "delivery_rejected")
             return
-        box.mark_sent(self.factory, row["id"])
+        await asyncio.to_thread(box.mark_sent, self.factory, row["id"])
 
     # ------------------------------------------------------------------ comments
     async def _poll_loop(self) -> None:
