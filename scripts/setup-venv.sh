@@ -34,7 +34,7 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sys; assert sy
   echo "creating $VENV from $PY"
   "$PY" -m venv "$VENV"
 fi
-"$VENV/bin/python" -m pip install --quiet --upgrade "pip<27" "setuptools==70.3.0" wheel
+"$VENV/bin/python" -m pip install --quiet --upgrade "pip<27" "setuptools==70.3.0" wheel 2>&1 | { grep -v "^WARNING: Location" || true; }
 # One resolution for everything: the lock pins rasa and all its dependencies together.
 "$VENV/bin/python" -m pip install --quiet -r requirements.lock 2>&1 | { grep -v "^WARNING: Location" || true; }
 "$VENV/bin/python" -m pip install --quiet --no-deps -e .
