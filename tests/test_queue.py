@@ -47,6 +47,12 @@ def _ticket(conversation="c1", department="after_sales", priority=0, text="å±å¹
                      intent="device_fault", confidence=0.9, priority=priority)
 
 
+def test_migrate_creates_the_folder_of_a_new_sqlite_file(tmp_path):
+    url = f"sqlite:///{tmp_path / 'var' / 'nested' / 'bot.sqlite3'}"
+    migrate(url)
+    assert (tmp_path / "var" / "nested" / "bot.sqlite3").exists()
+
+
 def test_migration_is_idempotent(factory):
     url = str(factory.kw["bind"].url)
     migrate(url)  # second run changes nothing and does not fail
