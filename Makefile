@@ -15,8 +15,9 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml requirements.lock scripts/setup-venv.sh
 	scripts/setup-venv.sh
 
-# Trains only when the NLU data, config or our components changed since the last model.
-$(MODEL_STAMP): $(STAMP) $(NLU_INPUTS)
+# Trains only when the NLU data, config or our components changed since the last model
+# (a re-installed venv alone does not retrain: it is an order-only prerequisite).
+$(MODEL_STAMP): $(NLU_INPUTS) | $(STAMP)
 	$(BIN)/bot train
 
 train: $(MODEL_STAMP)
