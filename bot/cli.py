@@ -163,7 +163,7 @@ def _run_triage(path: Path, batch_size: int, on_batch: Callable | None = None) -
 
 
 def cmd_triage(args: argparse.Namespace) -> int:
-    from bot.store.queue import NewTicket, submit
+    from bot.store.queue import submit
     from bot.triage import is_handoff
 
     factory = None if args.dry_run else _open_queue(_settings())
@@ -173,13 +173,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
             return
         for item in chunk:
             if is_handoff(item):
-                o = item.outcome
-                submit(factory, NewTicket(
-                    channel=item.inbound.channel, fan_id=item.inbound.fan_id,
-                    conversation_id=f"{item.inbound.channel}:{item.inbound.conversation_id}",
-                    department=o.department or "pr", reason=o.reason, original_text=item.inbound.text,
-                    normalised_text=item.message.text, intent=o.intent, confidence=o.confidence,
-                    priority=o.priority, faq_candidates=item.candidates()))
+                submit(factory, item.ticket())
 
     results = _run_triage(Path(args.input), args.batch_size, enqueue)
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout

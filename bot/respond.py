@@ -76,10 +76,10 @@ class Responder:
         o = triaged.outcome
         if open_ticket is not None:
             # A human holds this conversation: record the message on the ticket, do not auto-reply.
-            self._submit(triaged, conversation, HUMAN_TAKEOVER, target)
+            self._submit(triaged, HUMAN_TAKEOVER, target)
             handled = Handled(None, o, open_ticket, HUMAN_TAKEOVER)
         else:
-            ticket_id = self._submit(triaged, conversation, o.reason, target) if o.action == HANDOFF_ACTION else None
+            ticket_id = self._submit(triaged, o.reason, target) if o.action == HANDOFF_ACTION else None
             handled = Handled(o.reply, o, ticket_id, o.reason)
         inbox_id = live.metadata.get("inbox_id")
         if inbox_id is not None:
@@ -88,13 +88,8 @@ class Responder:
             record_outcome(self._factory, int(inbox_id), f"{action}/{o.department or ''}")
         return handled
 
-    def _submit(self, triaged: Triaged, conversation: str, reason: str, target: Dict[str, str]) -> int:
-        o = triaged.outcome
-        return queue.submit(self._factory, queue.NewTicket(
-            channel=triaged.inbound.channel, fan_id=triaged.inbound.fan_id, conversation_id=conversation,
-            department=o.department or "pr", reason=reason, original_text=triaged.inbound.text,
-            normalised_text=triaged.message.text, intent=o.intent, confidence=o.confidence,
-            priority=o.priority, faq_candidates=triaged.candidates(), reply_target=target))
+    def _submit(self, triaged: Triaged, reason: str, target: Dict[str, str]) -> int:
+        return queue.submit(self._factory, triaged.ticket(reason, target))
 
 
 def build_responder(settings) -> Responder:

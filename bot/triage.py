@@ -17,6 +17,7 @@ from bot.faq.index import FaqIndex, Match
 from bot.faq.model import CHANNELS, CHINA_TZ
 from bot.intents import info
 from bot.nlu.result import NluResult
+from bot.store.queue import NewTicket
 from bot.text import NormalisedText, normalise
 
 OUTPUT_FIELDS = ("id", "action", "department", "intent", "confidence", "faq_id", "reply")
@@ -57,6 +58,16 @@ class Triaged:
 
     def candidates(self) -> List[Dict[str, Any]]:
         return [{"id": m.entry.id, "score": m.score, "question": m.entry.question} for m in self.matches[:3]]
+
+    def ticket(self, reason: str | None = None, reply_target: Dict[str, str] | None = None) -> NewTicket:
+        """The queue ticket for this message (batch triage and the live actions share it)."""
+        o = self.outcome
+        return NewTicket(
+            channel=self.inbound.channel, fan_id=self.inbound.fan_id,
+            conversation_id=f"{self.inbound.channel}:{self.inbound.conversation_id}",
+            department=o.department or "pr", reason=reason or o.reason, original_text=self.inbound.text,
+            normalised_text=self.message.text, intent=o.intent, confidence=o.confidence, priority=o.priority,
+            faq_candidates=self.candidates(), reply_target=reply_target)
 
 
 def parse_line(line: str, number: int) -> Inbound:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 from typing import Any, Awaitable, Callable, Dict, List
 
@@ -121,8 +122,6 @@ class WeiboService:
             limit.release()
 
     async def process(self, row: Dict[str, Any]) -> None:
-        import json
-
         from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
         payload = json.loads(row["payload"] or "{}")
