@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -28,7 +29,12 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         _ensure_sqlite_dir(url)
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
+        # A file database keeps a pool of open connections (SQLAlchemy 1.4 opens and closes one per
+        # transaction for SQLite files, with our PRAGMAs each time: a third of a live message's
+        # database time); an in-memory database must stay on its single connection.
+        pool = {} if parsed.database in (None, "", ":memory:") else {"poolclass": QueuePool, "pool_size": 8,
+                                                                      "max_overflow": 8}
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001

@@ -6,6 +6,7 @@ Weibo's 5-second window stops its retries); the reply is sent later through the 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any, Awaitable, Callable, Dict
@@ -81,11 +82,15 @@ class WeiboInput(InputChannel):
 
         @hook.listener("after_server_start")
         async def _start(app, loop) -> None:  # noqa: ANN001
-            await service.start(on_new_message)
+            from bot.nlu.parser import parse_dicts
+
+            # The agent is looked up per batch: Rasa replaces it when a new model is loaded.
+            await service.start(on_new_message, lambda texts: parse_dicts(app.ctx.agent, texts))
 
         @hook.listener("before_server_stop")
         async def _stop(app, loop) -> None:  # noqa: ANN001
             await service.stop()
+            await rasa_speedups.close_sessions()
 
         @hook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
@@ -105,7 +110,7 @@ class WeiboInput(InputChannel):
                 body = validate_push(request.body)
             except ValueError as exc:
                 return response.text(f"bad push: {exc}", status=400)
-            result = service.accept_push(body)
+            result = await asyncio.to_thread(service.accept_push, body)
             log.debug("push from %s: %s", body.get("sender_id"), result)
             return response.text("")
 

@@ -31,6 +31,8 @@ PROCESS_CONCURRENCY = 16
 FEEDS = {"comments_to_me": COMMENTS_TO_ME, "comments_mentions": COMMENTS_MENTIONS}
 
 Handler = Callable[[Any], Awaitable[Any]]
+# Rasa parse data for many normalised texts at once (bot.nlu.parser.parse_dicts on the live agent).
+BatchParser = Callable[[List[str]], List[Dict[str, Any]]]
 
 
 def dedupe_key(sender_id: str, created_at: str, text: str) -> str:
@@ -56,10 +58,12 @@ class WeiboService:
         self._outbox_event = asyncio.Event()
         self._tasks: List[asyncio.Task] = []
         self._handler: Handler | None = None
+        self._parse: BatchParser | None = None
 
     # ------------------------------------------------------------------ lifecycle
-    async def start(self, handler: Handler) -> None:
+    async def start(self, handler: Handler, parse: BatchParser | None = None) -> None:
         self._handler = handler
+        self._parse = parse
         for row in box.recover_after_crash(self.factory):
             self._ticket_for_reply(row, "delivery_uncertain")
         self._tasks = [asyncio.create_task(self._process_loop()), asyncio.create_task(self._deliver_loop())]
@@ -98,30 +102,48 @@ class WeiboService:
         limit = asyncio.Semaphore(PROCESS_CONCURRENCY)
         running: set = set()
         while True:
+            # Cleared before the claim, not after: a push stored while the claim runs must not wait
+            # for the time-out (that lost wake-up cost up to a second per message under load).
+            self._inbox_event.clear()
             rows = await asyncio.to_thread(box.claim_inbound, self.factory, PROCESS_CONCURRENCY * 2)
             if not rows:
-                self._inbox_event.clear()
                 try:
                     await asyncio.wait_for(self._inbox_event.wait(), timeout=1.0)
                 except asyncio.TimeoutError:
                     pass
                 continue
+            parsed = await self._parse_rows(rows)
             for row in rows:
                 await limit.acquire()
-                task = asyncio.create_task(self._process_guarded(row, limit))
+                task = asyncio.create_task(self._process_guarded(row, parsed.get(row["id"]), limit))
                 running.add(task)
                 task.add_done_callback(running.discard)
 
-    async def _process_guarded(self, row: Dict[str, Any], limit: asyncio.Semaphore) -> None:
+    async def _parse_rows(self, rows: List[Dict[str, Any]]) -> Dict[int, Dict[str, Any]]:
+        """One NLU graph run for the whole claimed batch instead of one per message (Rasa's own
+        parse); if it fails, Rasa parses each message itself."""
+        if self._parse is None:
+            return {}
+        texts = {row["id"]: normalise(row["text"]).text for row in rows}
+        texts = {inbox_id: text for inbox_id, text in texts.items() if text}
         try:
-            await self.process(row)
+            parsed = await asyncio.to_thread(self._parse, list(texts.values()))
+        except Exception:
+            log.exception("batch parse of %d messages failed; Rasa parses them one by one", len(texts))
+            return {}
+        return dict(zip(texts, parsed))
+
+    async def _process_guarded(self, row: Dict[str, Any], parse_data: Dict[str, Any] | None,
+                               limit: asyncio.Semaphore) -> None:
+        try:
+            await self.process(row, parse_data)
         except Exception as exc:  # one bad message must not stop the loop
             log.exception("processing inbox %s failed", row["id"])
             box.release_inbound(self.factory, row["id"], repr(exc), row["attempts"] >= box.MAX_PROCESS_ATTEMPTS)
         finally:
             limit.release()
 
-    async def process(self, row: Dict[str, Any]) -> None:
+    async def process(self, row: Dict[str, Any], parse_data: Dict[str, Any] | None = None) -> None:
         from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
         payload = json.loads(row["payload"] or "{}")
@@ -137,7 +159,7 @@ class WeiboService:
         error = ""
         try:
             await self._handler(UserMessage(message.text, collector, f"{row['channel']}-{row['sender_id']}",
-                                            input_channel="weibo", metadata=metadata))
+                                            parse_data=parse_data, input_channel="weibo", metadata=metadata))
         except Exception as exc:
             error = repr(exc)
         outcome = (await asyncio.to_thread(box.get_inbound, self.factory, row["id"]))["outcome"]
@@ -167,12 +189,12 @@ class WeiboService:
     # ------------------------------------------------------------------ delivery
     async def _deliver_loop(self) -> None:
         while True:
+            self._outbox_event.clear()  # before the claim, as in the process loop
             rows = await asyncio.to_thread(box.claim_due, self.factory, 20)
             if rows:
                 await asyncio.gather(*(self.deliver(row) for row in rows))
                 continue
             wait = await asyncio.to_thread(box.next_due_in, self.factory)
-            self._outbox_event.clear()
             try:
                 await asyncio.wait_for(self._outbox_event.wait(), timeout=min(wait if wait is not None else 1.0, 1.0))
             except asyncio.TimeoutError:
