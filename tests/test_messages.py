@@ -31,9 +31,10 @@ def test_claim_then_finish_queues_replies_once(factory):
     assert row["id"] == inbox_id and row["attempts"] == 1
     assert box.claim_inbound(factory, 10) == []  # processing rows are not handed out twice
     reply = {"channel": "dm", "receiver_id": "42", "text": "您好"}
-    box.finish_inbound(factory, inbox_id, [reply])
-    box.finish_inbound(factory, inbox_id, [reply])  # a repeated finish adds nothing
+    box.finish_inbound(factory, inbox_id, [reply], "answer/pre_sales")
+    box.finish_inbound(factory, inbox_id, [reply], "answer/pre_sales")  # a repeated finish adds nothing
     assert box.counts(factory) == {"inbox": {"done": 1}, "outbox": {"pending": 1}}
+    assert box.get_inbound(factory, inbox_id)["outcome"] == "answer/pre_sales"
 
 
 def test_processing_rows_left_by_a_crash_are_retried_after_the_grace_period(factory):

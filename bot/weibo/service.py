@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.faq.model import COMMENT, DM
 from bot.store import messages as box
 from bot.store import queue
+from bot.respond import OUTCOME_KEY
 from bot.text import normalise
 from bot.weibo.api import COMMENT_MAX_CHARS, COMMENTS_MENTIONS, COMMENTS_TO_ME, DM_MAX_CHARS
 from bot.weibo.client import PermanentError, TransientError, WeiboClient
@@ -27,7 +28,7 @@ from bot.weibo.client import PermanentError, TransientError, WeiboClient
 log = logging.getLogger(__name__)
 FALLBACK_DEPARTMENT = "after_sales"  # first-line team for messages the bot could not classify
 WELCOME = "感谢关注云雀手机！有问题可以直接私信我们，我们会尽快回复。"
-PROCESS_CONCURRENCY = 16
+PROCESS_CONCURRENCY = 32
 FEEDS = {"comments_to_me": COMMENTS_TO_ME, "comments_mentions": COMMENTS_MENTIONS}
 
 Handler = Callable[[Any], Awaitable[Any]]
@@ -149,8 +150,7 @@ class WeiboService:
         payload = json.loads(row["payload"] or "{}")
         message = normalise(row["text"])
         if message.is_empty:
-            await asyncio.to_thread(box.record_outcome, self.factory, row["id"], "ignore/")
-            await asyncio.to_thread(box.finish_inbound, self.factory, row["id"], [])
+            await asyncio.to_thread(box.finish_inbound, self.factory, row["id"], [], "ignore/")
             return
         collector = CollectingOutputChannel()
         metadata = {"channel": row["channel"], "inbox_id": row["id"], "original_text": row["text"],
@@ -162,20 +162,22 @@ class WeiboService:
                                             parse_data=parse_data, input_channel="weibo", metadata=metadata))
         except Exception as exc:
             error = repr(exc)
-        outcome = (await asyncio.to_thread(box.get_inbound, self.factory, row["id"]))["outcome"]
+        outcome = next((m["custom"][OUTCOME_KEY] for m in collector.messages
+                        if isinstance(m.get("custom"), dict) and OUTCOME_KEY in m["custom"]), None)
         if outcome is None:
             # The action never ran (action server down or Rasa failed): retry, then a human.
             give_up = row["attempts"] >= box.MAX_PROCESS_ATTEMPTS
             if give_up:
                 self._ticket_for_message(row, "bot_unavailable")
-                box.finish_inbound(self.factory, row["id"], [])
+                box.finish_inbound(self.factory, row["id"], [], "handoff/" + FALLBACK_DEPARTMENT)
             else:
                 box.release_inbound(self.factory, row["id"], error or "no outcome recorded", give_up=False)
                 await asyncio.sleep(0.5 * row["attempts"])
                 self._inbox_event.set()
             return
         texts = [m["text"] for m in collector.messages if m.get("text")]
-        await asyncio.to_thread(box.finish_inbound, self.factory, row["id"], [self._reply(row, payload, t) for t in texts])
+        replies = [self._reply(row, payload, t) for t in texts]
+        await asyncio.to_thread(box.finish_inbound, self.factory, row["id"], replies, outcome)
         if texts:
             self._outbox_event.set()
 
@@ -192,7 +194,10 @@ class WeiboService:
             self._outbox_event.clear()  # before the claim, as in the process loop
             rows = await asyncio.to_thread(box.claim_due, self.factory, 20)
             if rows:
-                await asyncio.gather(*(self.deliver(row) for row in rows))
+                sent = await asyncio.gather(*(self.deliver(row, mark=False) for row in rows))
+                delivered = [row["id"] for row, ok in zip(rows, sent) if ok]
+                if delivered:
+                    await asyncio.to_thread(box.mark_sent, self.factory, *delivered)
                 continue
             wait = await asyncio.to_thread(box.next_due_in, self.factory)
             try:
@@ -200,7 +205,9 @@ class WeiboService:
             except asyncio.TimeoutError:
                 pass
 
-    async def deliver(self, row: Dict[str, Any]) -> None:
+    async def deliver(self, row: Dict[str, Any], mark: bool = True) -> bool:
+        """Send one claimed reply; True when Weibo took it (marked sent here unless `mark` is off,
+        for a caller that marks a whole batch in one transaction)."""
         try:
             if row["channel"] == COMMENT:
                 await self.client.reply_comment(row["comment_id"], row["post_id"], row["text"])
@@ -209,12 +216,14 @@ class WeiboService:
         except TransientError as exc:
             if not box.mark_retry(self.factory, row["id"], row["attempts"], str(exc)):
                 self._ticket_for_reply(row, "delivery_failed")
-            return
+            return False
         except PermanentError as exc:
             box.mark_failed(self.factory, row["id"], str(exc))
             self._ticket_for_reply(row, "delivery_rejected")
-            return
-        await asyncio.to_thread(box.mark_sent, self.factory, row["id"])
+            return False
+        if mark:
+            await asyncio.to_thread(box.mark_sent, self.factory, row["id"])
+        return True
 
     # ------------------------------------------------------------------ comments
     async def _poll_loop(self) -> None:
