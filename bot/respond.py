@@ -25,6 +25,7 @@ HUMAN_TAKEOVER = "human_takeover"
 # The custom-JSON key by which an action tells the Weibo channel what it decided ("answer/pre_sales"):
 # the channel's proof that the message was handled, stored with the replies in one transaction.
 OUTCOME_KEY = "bot_outcome"
+REPORT_METADATA = "report_outcome"  # set in a message's metadata by a channel that wants the report
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class Responder:
         else:
             ticket_id = self._submit(triaged, o.reason, target) if o.action == HANDOFF_ACTION else None
             handled = Handled(o.reply, o, ticket_id, o.reason)
-        if live.metadata.get("inbox_id") is not None:
+        if live.metadata.get(REPORT_METADATA):
             # The channel stored this message: report the decision (else it retries or escalates).
             action = HUMAN_TAKEOVER if handled.reason == HUMAN_TAKEOVER else o.action
             handled = replace(handled, report=f"{action}/{o.department or ''}")

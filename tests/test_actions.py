@@ -92,6 +92,6 @@ def test_edited_answer_is_served_within_two_seconds_and_broken_edit_keeps_last_g
 ])
 def test_reports_its_decision_to_the_weibo_channel_only(action_server, text, intent, report):
     base, _ = action_server
-    stored = _responses(base, text, intent, metadata={"inbox_id": 7, "message_id": "7", "fan_id": "42"})
+    stored = _responses(base, text, intent, metadata={"report_outcome": True, "inbox_id": 7})
     assert [r["custom"] for r in stored if r.get("custom")] == [{"bot_outcome": report}]
     assert not [r for r in _responses(base, text, intent, sender="rest-fan") if r.get("custom")]

@@ -94,6 +94,9 @@ class WeiboInput(InputChannel):
 
         @hook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
+            # 503 while warming up: pushes are already stored, but a load balancer should wait.
+            if not service.ready:
+                return response.json({"status": "starting"}, status=503)
             return response.json({"status": "ok"})
 
         @hook.route("/webhook", methods=["GET"])
