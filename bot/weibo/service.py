@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.faq.model import COMMENT, DM
 from bot.store import messages as box
 from bot.store import queue
-from bot.respond import OUTCOME_KEY
+from bot.respond import OUTCOME_KEY, REPORT_METADATA
 from bot.text import normalise
 from bot.weibo.api import COMMENT_MAX_CHARS, COMMENTS_MENTIONS, COMMENTS_TO_ME, DM_MAX_CHARS
 from bot.weibo.client import PermanentError, TransientError, WeiboClient
@@ -30,6 +30,8 @@ FALLBACK_DEPARTMENT = "after_sales"  # first-line team for messages the bot coul
 WELCOME = "感谢关注云雀手机！有问题可以直接私信我们，我们会尽快回复。"
 PROCESS_CONCURRENCY = 32
 FEEDS = {"comments_to_me": COMMENTS_TO_ME, "comments_mentions": COMMENTS_MENTIONS}
+WARM_UP_TEXTS = ["你好", "X5 Pro 多少钱", "我的手机屏幕摔碎了，保修期内能免费换吗？订单是上个月在官网买的"]
+WARM_UP_SECONDS = 15.0
 
 Handler = Callable[[Any], Awaitable[Any]]
 # Rasa parse data for many normalised texts at once (bot.nlu.parser.parse_dicts on the live agent).
@@ -39,6 +41,12 @@ BatchParser = Callable[[List[str]], List[Dict[str, Any]]]
 def dedupe_key(sender_id: str, created_at: str, text: str) -> str:
     """Pushes carry no id: Weibo's retries repeat (sender, created_at, text)."""
     return "dm:" + hashlib.sha1(f"{sender_id}\x1f{created_at}\x1f{text}".encode()).hexdigest()
+
+
+def reported_outcome(messages: List[Dict[str, Any]]) -> str | None:
+    """What the action said it decided (see bot.respond.OUTCOME_KEY); None if no action ran."""
+    return next((m["custom"][OUTCOME_KEY] for m in messages
+                 if isinstance(m.get("custom"), dict) and OUTCOME_KEY in m["custom"]), None)
 
 
 def parse_outcome(outcome: str | None) -> tuple:
@@ -60,6 +68,7 @@ class WeiboService:
         self._tasks: List[asyncio.Task] = []
         self._handler: Handler | None = None
         self._parse: BatchParser | None = None
+        self.ready = False  # True once warmed up and processing (the channel's health check says so)
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, handler: Handler, parse: BatchParser | None = None) -> None:
@@ -99,7 +108,32 @@ class WeiboService:
         return "ignored"
 
     # ------------------------------------------------------------------ processing
+    async def _warm_up(self) -> None:
+        """Pay for the first NLU graph runs (TensorFlow traces its functions) and the action
+        server's first call (it loads the FAQ) before the fans' first messages, which otherwise
+        waited about a second. Waits a little for an action server that is still starting."""
+        from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+        if self._parse is not None:
+            for size in (1, 8, 32):
+                await asyncio.to_thread(self._parse, (WARM_UP_TEXTS * size)[:size])
+        deadline = asyncio.get_running_loop().time() + WARM_UP_SECONDS
+        while True:
+            collector = CollectingOutputChannel()
+            # No inbox row, so nothing is stored or sent; a greeting is decided without a ticket.
+            await self._handler(UserMessage(WARM_UP_TEXTS[0], collector, "weibo-warm-up", input_channel="weibo",
+                                            metadata={REPORT_METADATA: True}))
+            if reported_outcome(collector.messages) is not None:
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                log.warning("the action server did not answer the warm-up call; processing anyway")
+                return
+            await asyncio.sleep(0.5)  # the action server is still starting
+
     async def _process_loop(self) -> None:
+        await self._warm_up()
+        self.ready = True
+        log.info("Weibo service ready")
         limit = asyncio.Semaphore(PROCESS_CONCURRENCY)
         running: set = set()
         while True:
@@ -153,7 +187,7 @@ class WeiboService:
             await asyncio.to_thread(box.finish_inbound, self.factory, row["id"], [], "ignore/")
             return
         collector = CollectingOutputChannel()
-        metadata = {"channel": row["channel"], "inbox_id": row["id"], "original_text": row["text"],
+        metadata = {"channel": row["channel"], "inbox_id": row["id"], REPORT_METADATA: True, "original_text": row["text"],
                     "conversation_id": row["conversation_id"], "message_id": str(row["id"]),
                     "fan_id": row["sender_id"], **{k: payload[k] for k in ("cid", "post_id") if k in payload}}
         error = ""
@@ -162,8 +196,7 @@ class WeiboService:
                                             parse_data=parse_data, input_channel="weibo", metadata=metadata))
         except Exception as exc:
             error = repr(exc)
-        outcome = next((m["custom"][OUTCOME_KEY] for m in collector.messages
-                        if isinstance(m.get("custom"), dict) and OUTCOME_KEY in m["custom"]), None)
+        outcome = reported_outcome(collector.messages)
         if outcome is None:
             # The action never ran (action server down or Rasa failed): retry, then a human.
             give_up = row["attempts"] >= box.MAX_PROCESS_ATTEMPTS
