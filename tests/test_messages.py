@@ -71,3 +71,24 @@ def test_comment_cursor_moves_with_the_stored_comments(factory):
     assert box.store_comments(factory, "to_me", "102", comments) == 2
     assert box.get_cursor(factory, "to_me") == "102"
     assert box.store_comments(factory, "to_me", "102", comments[1:]) == 0  # overlap is not stored twice
+
+
+def test_a_delivered_batch_is_marked_sent_in_one_call(factory):
+    for n in range(3):
+        box.enqueue_reply(factory, f"r{n}", {"channel": "dm", "receiver_id": "42", "text": f"回复{n}"})
+    rows = box.claim_due(factory, 5)
+    box.mark_sent(factory, *[r["id"] for r in rows[:2]])
+    assert box.counts(factory)["outbox"] == {"sent": 2, "sending": 1}
+
+
+def test_threads_share_a_sqlite_file_without_losing_or_blocking_writes(factory):
+    """Transactions take turns within the process; a failed one (a duplicate) releases its turn."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def store(n: int) -> bool:
+        return box.store_inbound(factory, _in(key=f"k{n % 150}", text=f"消息{n}")) is not None
+
+    with ThreadPoolExecutor(8) as pool:
+        stored = list(pool.map(store, range(300), timeout=60))
+    assert sum(stored) == 150
+    assert box.counts(factory)["inbox"] == {"received": 150}
