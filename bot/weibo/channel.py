@@ -6,7 +6,6 @@ Weibo's 5-second window stops its retries); the reply is sent later through the 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from typing import Any, Awaitable, Callable, Dict
@@ -113,7 +112,7 @@ class WeiboInput(InputChannel):
                 body = validate_push(request.body)
             except ValueError as exc:
                 return response.text(f"bad push: {exc}", status=400)
-            result = await asyncio.to_thread(service.accept_push, body)
+            result = await service.accept_push(body)
             log.debug("push from %s: %s", body.get("sender_id"), result)
             return response.text("")
 
