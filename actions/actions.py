@@ -8,7 +8,7 @@ from typing import Any, Dict, List
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.respond import LiveMessage, Responder, build_responder
+from bot.respond import OUTCOME_KEY, LiveMessage, Responder, build_responder
 
 
 @lru_cache(maxsize=1)
@@ -35,6 +35,8 @@ class ActionAnswerFaq(Action):
         handled = responder().handle(_live(tracker))
         if handled.reply:
             dispatcher.utter_message(text=handled.reply)
+        if handled.report:
+            dispatcher.utter_message(json_message={OUTCOME_KEY: handled.report})
         return []
 
 

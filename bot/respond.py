@@ -8,7 +8,7 @@ has taken over (the message is added to the open ticket instead).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Dict
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,12 +17,15 @@ from bot.decide import HANDOFF_ACTION, Outcome
 from bot.faq.model import COMMENT, DM
 from bot.nlu.result import NluResult
 from bot.store import queue
-from bot.store.messages import record_outcome
 from bot.text import normalise
 from bot.triage import Inbound, Triage, Triaged
 
 log = logging.getLogger(__name__)
 HUMAN_TAKEOVER = "human_takeover"
+# The custom-JSON key by which an action tells the Weibo channel what it decided ("answer/pre_sales"):
+# the channel's proof that the message was handled, stored with the replies in one transaction.
+OUTCOME_KEY = "bot_outcome"
+REPORT_METADATA = "report_outcome"  # set in a message's metadata by a channel that wants the report
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class Handled:
     outcome: Outcome | None
     ticket_id: int | None = None
     reason: str = ""
+    report: str | None = None  # the outcome for the channel, when it asked for one (see OUTCOME_KEY)
 
 
 class Responder:
@@ -81,11 +85,10 @@ class Responder:
         else:
             ticket_id = self._submit(triaged, o.reason, target) if o.action == HANDOFF_ACTION else None
             handled = Handled(o.reply, o, ticket_id, o.reason)
-        inbox_id = live.metadata.get("inbox_id")
-        if inbox_id is not None:
-            # Proof for the channel that this message was decided (else it retries or escalates).
+        if live.metadata.get(REPORT_METADATA):
+            # The channel stored this message: report the decision (else it retries or escalates).
             action = HUMAN_TAKEOVER if handled.reason == HUMAN_TAKEOVER else o.action
-            record_outcome(self._factory, int(inbox_id), f"{action}/{o.department or ''}")
+            handled = replace(handled, report=f"{action}/{o.department or ''}")
         return handled
 
     def _submit(self, triaged: Triaged, reason: str, target: Dict[str, str]) -> int:

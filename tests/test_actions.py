@@ -23,13 +23,14 @@ def action_server(faq_copy, tmp_path):
         stop(proc)
 
 
-def _call(base: str, text: str, intent: str, channel: str = "dm", sender: str = "fan-1") -> list:
+def _responses(base: str, text: str, intent: str, channel: str = "dm", sender: str = "fan-1",
+               metadata: dict | None = None) -> list:
     latest = {
         "text": text,
         "intent": {"name": intent, "confidence": 0.95},
         "intent_ranking": [{"name": intent, "confidence": 0.95}],
         "entities": [],
-        "metadata": {"channel": channel},
+        "metadata": {"channel": channel, **(metadata or {})},
     }
     body = {
         "next_action": "action_answer_faq",
@@ -42,7 +43,11 @@ def _call(base: str, text: str, intent: str, channel: str = "dm", sender: str = 
     }
     response = requests.post(f"{base}/webhook", json=body, timeout=30)
     response.raise_for_status()
-    return [r["text"] for r in response.json()["responses"] if r.get("text")]
+    return response.json()["responses"]
+
+
+def _call(base: str, text: str, intent: str, channel: str = "dm", sender: str = "fan-1") -> list:
+    return [r["text"] for r in _responses(base, text, intent, channel, sender) if r.get("text")]
 
 
 def _edit(path, old: str, new: str) -> None:
@@ -79,3 +84,14 @@ def test_edited_answer_is_served_within_two_seconds_and_broken_edit_keeps_last_g
     time.sleep(1.5)
     replies = _call(base, "换屏多少钱", "ask_repair_price")
     assert replies and "1299" in replies[0]
+
+
+@pytest.mark.parametrize("text, intent, report", [
+    ("换屏多少钱", "ask_repair_price", "answer/after_sales"),
+    ("我的X5屏幕出现绿线了", "device_fault", "handoff/after_sales"),
+])
+def test_reports_its_decision_to_the_weibo_channel_only(action_server, text, intent, report):
+    base, _ = action_server
+    stored = _responses(base, text, intent, metadata={"report_outcome": True, "inbox_id": 7})
+    assert [r["custom"] for r in stored if r.get("custom")] == [{"bot_outcome": report}]
+    assert not [r for r in _responses(base, text, intent, sender="rest-fan") if r.get("custom")]

@@ -31,9 +31,10 @@ def test_claim_then_finish_queues_replies_once(factory):
     assert row["id"] == inbox_id and row["attempts"] == 1
     assert box.claim_inbound(factory, 10) == []  # processing rows are not handed out twice
     reply = {"channel": "dm", "receiver_id": "42", "text": "您好"}
-    box.finish_inbound(factory, inbox_id, [reply])
-    box.finish_inbound(factory, inbox_id, [reply])  # a repeated finish adds nothing
+    box.finish_inbound(factory, inbox_id, [reply], "answer/pre_sales")
+    box.finish_inbound(factory, inbox_id, [reply], "answer/pre_sales")  # a repeated finish adds nothing
     assert box.counts(factory) == {"inbox": {"done": 1}, "outbox": {"pending": 1}}
+    assert box.get_inbound(factory, inbox_id)["outcome"] == "answer/pre_sales"
 
 
 def test_processing_rows_left_by_a_crash_are_retried_after_the_grace_period(factory):
@@ -70,3 +71,24 @@ def test_comment_cursor_moves_with_the_stored_comments(factory):
     assert box.store_comments(factory, "to_me", "102", comments) == 2
     assert box.get_cursor(factory, "to_me") == "102"
     assert box.store_comments(factory, "to_me", "102", comments[1:]) == 0  # overlap is not stored twice
+
+
+def test_a_delivered_batch_is_marked_sent_in_one_call(factory):
+    for n in range(3):
+        box.enqueue_reply(factory, f"r{n}", {"channel": "dm", "receiver_id": "42", "text": f"回复{n}"})
+    rows = box.claim_due(factory, 5)
+    box.mark_sent(factory, *[r["id"] for r in rows[:2]])
+    assert box.counts(factory)["outbox"] == {"sent": 2, "sending": 1}
+
+
+def test_threads_share_a_sqlite_file_without_losing_or_blocking_writes(factory):
+    """Transactions take turns within the process; a failed one (a duplicate) releases its turn."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def store(n: int) -> bool:
+        return box.store_inbound(factory, _in(key=f"k{n % 150}", text=f"消息{n}")) is not None
+
+    with ThreadPoolExecutor(8) as pool:
+        stored = list(pool.map(store, range(300), timeout=60))
+    assert sum(stored) == 150
+    assert box.counts(factory)["inbox"] == {"received": 150}

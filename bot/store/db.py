@@ -6,11 +6,13 @@ import time: callers create an engine from settings and pass sessions down.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -22,13 +24,38 @@ def _ensure_sqlite_dir(url: str) -> None:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
+def _one_transaction_at_a_time(engine: Engine) -> None:
+    """Threads of one process take turns on a SQLite file instead of colliding in it.
+
+    SQLite has one writer at a time, and a blocked writer polls with sleeps of up to 100 ms
+    (busy_timeout): under load that, not the work, was most of a live message's database time.
+    A lock held from BEGIN to COMMIT/ROLLBACK makes threads queue and wake at once instead; other
+    processes (the action server) are still arbitrated by SQLite itself.
+    """
+    lock = threading.RLock()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:  # noqa: ANN001
+        lock.acquire()
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _end(conn) -> None:  # noqa: ANN001
+        lock.release()
+
+
 def make_engine(url: str) -> Engine:
     from sqlalchemy import create_engine
 
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         _ensure_sqlite_dir(url)
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30})
+        # A file database keeps a pool of open connections (SQLAlchemy 1.4 opens and closes one per
+        # transaction for SQLite files, with our PRAGMAs each time: a third of a live message's
+        # database time); an in-memory database must stay on its single connection.
+        pool = {} if parsed.database in (None, "", ":memory:") else {"poolclass": QueuePool, "pool_size": 8,
+                                                                      "max_overflow": 8}
+        engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
@@ -42,6 +69,8 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        if pool:
+            _one_transaction_at_a_time(engine)
         return engine
     return create_engine(url, future=True, pool_pre_ping=True)
 

@@ -90,19 +90,14 @@ def claim_inbound(factory: Factory, limit: int, stale_after: float = 60.0) -> Li
                                                  .order_by(inbox.c.id)).mappings().all()]
 
 
-def record_outcome(factory: Factory, inbox_id: int, outcome: str) -> None:
-    """Called by the action that decided the message: proof that the bot really handled it."""
-    with factory.begin() as session:
-        session.execute(update(inbox).where(inbox.c.id == inbox_id).values(outcome=outcome, updated_at=utcnow()))
-
-
 def get_inbound(factory: Factory, inbox_id: int) -> Dict[str, Any]:
     with factory() as session:
         return dict(session.execute(select(inbox).where(inbox.c.id == inbox_id)).mappings().one())
 
 
-def finish_inbound(factory: Factory, inbox_id: int, replies: List[Dict[str, Any]]) -> None:
-    """Queue the replies and close the inbox row in one transaction (replies at most once)."""
+def finish_inbound(factory: Factory, inbox_id: int, replies: List[Dict[str, Any]], outcome: str) -> None:
+    """Queue the replies and close the inbox row with what was decided ("answer/pre_sales"), in one
+    transaction (replies at most once)."""
     with factory.begin() as session:
         for i, reply in enumerate(replies):
             key = f"inbox:{inbox_id}:{i}"
@@ -111,7 +106,8 @@ def finish_inbound(factory: Factory, inbox_id: int, replies: List[Dict[str, Any]
                 session.execute(insert(outbox).values(
                     idempotency_key=key, inbox_id=inbox_id, status=PENDING, attempts=0,
                     next_attempt_at=utcnow(), created_at=utcnow(), **reply))
-        session.execute(update(inbox).where(inbox.c.id == inbox_id).values(status=DONE, updated_at=utcnow()))
+        session.execute(update(inbox).where(inbox.c.id == inbox_id).values(status=DONE, outcome=outcome,
+                                                                           updated_at=utcnow()))
 
 
 def release_inbound(factory: Factory, inbox_id: int, error: str, give_up: bool) -> None:
@@ -147,9 +143,10 @@ def claim_due(factory: Factory, limit: int) -> List[Dict[str, Any]]:
                                                  .order_by(outbox.c.id)).mappings().all()]
 
 
-def mark_sent(factory: Factory, outbox_id: int) -> None:
+def mark_sent(factory: Factory, *outbox_ids: int) -> None:
+    """One transaction for a whole delivered batch."""
     with factory.begin() as session:
-        session.execute(update(outbox).where(outbox.c.id == outbox_id).values(status=SENT, sent_at=utcnow()))
+        session.execute(update(outbox).where(outbox.c.id.in_(outbox_ids)).values(status=SENT, sent_at=utcnow()))
 
 
 def mark_retry(factory: Factory, outbox_id: int, attempts: int, error: str) -> bool:

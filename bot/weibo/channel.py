@@ -81,14 +81,21 @@ class WeiboInput(InputChannel):
 
         @hook.listener("after_server_start")
         async def _start(app, loop) -> None:  # noqa: ANN001
-            await service.start(on_new_message)
+            from bot.nlu.parser import parse_dicts
+
+            # The agent is looked up per batch: Rasa replaces it when a new model is loaded.
+            await service.start(on_new_message, lambda texts: parse_dicts(app.ctx.agent, texts))
 
         @hook.listener("before_server_stop")
         async def _stop(app, loop) -> None:  # noqa: ANN001
             await service.stop()
+            await rasa_speedups.close_sessions()
 
         @hook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
+            # 503 while warming up: pushes are already stored, but a load balancer should wait.
+            if not service.ready:
+                return response.json({"status": "starting"}, status=503)
             return response.json({"status": "ok"})
 
         @hook.route("/webhook", methods=["GET"])
@@ -105,7 +112,7 @@ class WeiboInput(InputChannel):
                 body = validate_push(request.body)
             except ValueError as exc:
                 return response.text(f"bad push: {exc}", status=400)
-            result = service.accept_push(body)
+            result = await service.accept_push(body)
             log.debug("push from %s: %s", body.get("sender_id"), result)
             return response.text("")
 

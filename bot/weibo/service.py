@@ -13,13 +13,14 @@ import asyncio
 import hashlib
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, List
+from typing import Any, Awaitable, Callable, Dict, List, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.faq.model import COMMENT, DM
 from bot.store import messages as box
 from bot.store import queue
+from bot.respond import OUTCOME_KEY, REPORT_METADATA
 from bot.text import normalise
 from bot.weibo.api import COMMENT_MAX_CHARS, COMMENTS_MENTIONS, COMMENTS_TO_ME, DM_MAX_CHARS
 from bot.weibo.client import PermanentError, TransientError, WeiboClient
@@ -27,15 +28,27 @@ from bot.weibo.client import PermanentError, TransientError, WeiboClient
 log = logging.getLogger(__name__)
 FALLBACK_DEPARTMENT = "after_sales"  # first-line team for messages the bot could not classify
 WELCOME = "感谢关注云雀手机！有问题可以直接私信我们，我们会尽快回复。"
-PROCESS_CONCURRENCY = 16
+PROCESS_CONCURRENCY = 32
+DELIVERY_BATCHES_IN_FLIGHT = 8
 FEEDS = {"comments_to_me": COMMENTS_TO_ME, "comments_mentions": COMMENTS_MENTIONS}
+WARM_UP_TEXTS = ["你好", "X5 Pro 多少钱", "我的手机屏幕摔碎了，保修期内能免费换吗？订单是上个月在官网买的"]
+WARM_UP_SECONDS = 15.0
 
 Handler = Callable[[Any], Awaitable[Any]]
+T = TypeVar("T")
+# Rasa parse data for many normalised texts at once (bot.nlu.parser.parse_dicts on the live agent).
+BatchParser = Callable[[List[str]], List[Dict[str, Any]]]
 
 
 def dedupe_key(sender_id: str, created_at: str, text: str) -> str:
     """Pushes carry no id: Weibo's retries repeat (sender, created_at, text)."""
     return "dm:" + hashlib.sha1(f"{sender_id}\x1f{created_at}\x1f{text}".encode()).hexdigest()
+
+
+def reported_outcome(messages: List[Dict[str, Any]]) -> str | None:
+    """What the action said it decided (see bot.respond.OUTCOME_KEY); None if no action ran."""
+    return next((m["custom"][OUTCOME_KEY] for m in messages
+                 if isinstance(m.get("custom"), dict) and OUTCOME_KEY in m["custom"]), None)
 
 
 def parse_outcome(outcome: str | None) -> tuple:
@@ -56,10 +69,23 @@ class WeiboService:
         self._outbox_event = asyncio.Event()
         self._tasks: List[asyncio.Task] = []
         self._handler: Handler | None = None
+        bind = factory.kw.get("bind")
+        self._inline_db = bind is not None and bind.dialect.name == "sqlite"
+        self._parse: BatchParser | None = None
+        self.ready = False  # True once warmed up and processing (the channel's health check says so)
+
+    async def _db(self, fn: Callable[..., T], *args: Any) -> T:
+        """SQLite calls take a fraction of a millisecond and run right here on the event loop:
+        handed to threads they queued for the GIL and for each other, which was a third of a
+        message's latency under load. A database server's network round trips go to a thread."""
+        if self._inline_db:
+            return fn(*args)
+        return await asyncio.to_thread(fn, *args)
 
     # ------------------------------------------------------------------ lifecycle
-    async def start(self, handler: Handler) -> None:
+    async def start(self, handler: Handler, parse: BatchParser | None = None) -> None:
         self._handler = handler
+        self._parse = parse
         for row in box.recover_after_crash(self.factory):
             self._ticket_for_reply(row, "delivery_uncertain")
         self._tasks = [asyncio.create_task(self._process_loop()), asyncio.create_task(self._deliver_loop())]
@@ -73,7 +99,7 @@ class WeiboService:
         await self.client.close()
 
     # ------------------------------------------------------------------ pushes
-    def accept_push(self, body: Dict[str, Any]) -> str:
+    async def accept_push(self, body: Dict[str, Any]) -> str:
         """Store a validated push; returns what happened (stored, duplicate, ignored)."""
         kind = body.get("type")
         sender = str(body["sender_id"])
@@ -82,78 +108,121 @@ class WeiboService:
             text = str(body.get("text") or "")
             inbound = box.Inbound(DM, dedupe_key(sender, created, text), sender, sender, text,
                                   {"receiver_id": body.get("receiver_id"), "created_at": created})
-            if box.store_inbound(self.factory, inbound) is None:
+            if await self._db(box.store_inbound, self.factory, inbound) is None:
                 return "duplicate"
             self._inbox_event.set()
             return "stored"
         if kind == "event" and (body.get("data") or {}).get("subtype") in ("follow", "scan_follow"):
             key = f"follow:{sender}:{created}"
-            if box.enqueue_reply(self.factory, key, {"channel": DM, "receiver_id": sender, "text": WELCOME}):
+            if await self._db(box.enqueue_reply, self.factory, key, {"channel": DM, "receiver_id": sender, "text": WELCOME}):
                 self._outbox_event.set()
             return "welcomed"
         return "ignored"
 
     # ------------------------------------------------------------------ processing
+    async def _warm_up(self) -> None:
+        """Pay for the first NLU graph runs (TensorFlow traces its functions) and the action
+        server's first call (it loads the FAQ) before the fans' first messages, which otherwise
+        waited about a second. Waits a little for an action server that is still starting."""
+        from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+        if self._parse is not None:
+            for size in (1, 8, 32):
+                await asyncio.to_thread(self._parse, (WARM_UP_TEXTS * size)[:size])
+        deadline = asyncio.get_running_loop().time() + WARM_UP_SECONDS
+        while True:
+            collector = CollectingOutputChannel()
+            # No inbox row, so nothing is stored or sent; a greeting is decided without a ticket.
+            await self._handler(UserMessage(WARM_UP_TEXTS[0], collector, "weibo-warm-up", input_channel="weibo",
+                                            metadata={REPORT_METADATA: True}))
+            if reported_outcome(collector.messages) is not None:
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                log.warning("the action server did not answer the warm-up call; processing anyway")
+                return
+            await asyncio.sleep(0.5)  # the action server is still starting
+
     async def _process_loop(self) -> None:
+        await self._warm_up()
+        self.ready = True
+        log.info("Weibo service ready")
         limit = asyncio.Semaphore(PROCESS_CONCURRENCY)
         running: set = set()
         while True:
-            rows = await asyncio.to_thread(box.claim_inbound, self.factory, PROCESS_CONCURRENCY * 2)
+            # Cleared before the claim, not after: a push stored while the claim runs must not wait
+            # for the time-out (that lost wake-up cost up to a second per message under load).
+            self._inbox_event.clear()
+            rows = await self._db(box.claim_inbound, self.factory, PROCESS_CONCURRENCY * 2)
             if not rows:
-                self._inbox_event.clear()
                 try:
                     await asyncio.wait_for(self._inbox_event.wait(), timeout=1.0)
                 except asyncio.TimeoutError:
                     pass
                 continue
+            parsed = await self._parse_rows(rows)
             for row in rows:
                 await limit.acquire()
-                task = asyncio.create_task(self._process_guarded(row, limit))
+                task = asyncio.create_task(self._process_guarded(row, parsed.get(row["id"]), limit))
                 running.add(task)
                 task.add_done_callback(running.discard)
 
-    async def _process_guarded(self, row: Dict[str, Any], limit: asyncio.Semaphore) -> None:
+    async def _parse_rows(self, rows: List[Dict[str, Any]]) -> Dict[int, Dict[str, Any]]:
+        """One NLU graph run for the whole claimed batch instead of one per message (Rasa's own
+        parse); if it fails, Rasa parses each message itself."""
+        if self._parse is None:
+            return {}
+        texts = {row["id"]: normalise(row["text"]).text for row in rows}
+        texts = {inbox_id: text for inbox_id, text in texts.items() if text}
         try:
-            await self.process(row)
+            parsed = await asyncio.to_thread(self._parse, list(texts.values()))
+        except Exception:
+            log.exception("batch parse of %d messages failed; Rasa parses them one by one", len(texts))
+            return {}
+        return dict(zip(texts, parsed))
+
+    async def _process_guarded(self, row: Dict[str, Any], parse_data: Dict[str, Any] | None,
+                               limit: asyncio.Semaphore) -> None:
+        try:
+            await self.process(row, parse_data)
         except Exception as exc:  # one bad message must not stop the loop
             log.exception("processing inbox %s failed", row["id"])
             box.release_inbound(self.factory, row["id"], repr(exc), row["attempts"] >= box.MAX_PROCESS_ATTEMPTS)
         finally:
             limit.release()
 
-    async def process(self, row: Dict[str, Any]) -> None:
+    async def process(self, row: Dict[str, Any], parse_data: Dict[str, Any] | None = None) -> None:
         from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
         payload = json.loads(row["payload"] or "{}")
         message = normalise(row["text"])
         if message.is_empty:
-            await asyncio.to_thread(box.record_outcome, self.factory, row["id"], "ignore/")
-            await asyncio.to_thread(box.finish_inbound, self.factory, row["id"], [])
+            await self._db(box.finish_inbound, self.factory, row["id"], [], "ignore/")
             return
         collector = CollectingOutputChannel()
-        metadata = {"channel": row["channel"], "inbox_id": row["id"], "original_text": row["text"],
+        metadata = {"channel": row["channel"], "inbox_id": row["id"], REPORT_METADATA: True, "original_text": row["text"],
                     "conversation_id": row["conversation_id"], "message_id": str(row["id"]),
                     "fan_id": row["sender_id"], **{k: payload[k] for k in ("cid", "post_id") if k in payload}}
         error = ""
         try:
             await self._handler(UserMessage(message.text, collector, f"{row['channel']}-{row['sender_id']}",
-                                            input_channel="weibo", metadata=metadata))
+                                            parse_data=parse_data, input_channel="weibo", metadata=metadata))
         except Exception as exc:
             error = repr(exc)
-        outcome = (await asyncio.to_thread(box.get_inbound, self.factory, row["id"]))["outcome"]
+        outcome = reported_outcome(collector.messages)
         if outcome is None:
             # The action never ran (action server down or Rasa failed): retry, then a human.
             give_up = row["attempts"] >= box.MAX_PROCESS_ATTEMPTS
             if give_up:
                 self._ticket_for_message(row, "bot_unavailable")
-                box.finish_inbound(self.factory, row["id"], [])
+                box.finish_inbound(self.factory, row["id"], [], "handoff/" + FALLBACK_DEPARTMENT)
             else:
                 box.release_inbound(self.factory, row["id"], error or "no outcome recorded", give_up=False)
                 await asyncio.sleep(0.5 * row["attempts"])
                 self._inbox_event.set()
             return
         texts = [m["text"] for m in collector.messages if m.get("text")]
-        await asyncio.to_thread(box.finish_inbound, self.factory, row["id"], [self._reply(row, payload, t) for t in texts])
+        replies = [self._reply(row, payload, t) for t in texts]
+        await self._db(box.finish_inbound, self.factory, row["id"], replies, outcome)
         if texts:
             self._outbox_event.set()
 
@@ -166,19 +235,42 @@ class WeiboService:
 
     # ------------------------------------------------------------------ delivery
     async def _deliver_loop(self) -> None:
-        while True:
-            rows = await asyncio.to_thread(box.claim_due, self.factory, 20)
-            if rows:
-                await asyncio.gather(*(self.deliver(row) for row in rows))
-                continue
-            wait = await asyncio.to_thread(box.next_due_in, self.factory)
-            self._outbox_event.clear()
-            try:
-                await asyncio.wait_for(self._outbox_event.wait(), timeout=min(wait if wait is not None else 1.0, 1.0))
-            except asyncio.TimeoutError:
-                pass
+        """Claimed batches are sent concurrently (up to DELIVERY_BATCHES_IN_FLIGHT): a new reply
+        does not wait for the previous batch's slowest send and its bookkeeping."""
+        in_flight: set = set()
+        try:
+            while True:
+                self._outbox_event.clear()  # before the claim, as in the process loop
+                if len(in_flight) >= DELIVERY_BATCHES_IN_FLIGHT:
+                    await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                rows = await self._db(box.claim_due, self.factory, 20)
+                if rows:
+                    task = asyncio.create_task(self._deliver_batch(rows))
+                    in_flight.add(task)
+                    task.add_done_callback(in_flight.discard)
+                    continue
+                wait = await self._db(box.next_due_in, self.factory)
+                try:
+                    await asyncio.wait_for(self._outbox_event.wait(), timeout=min(wait if wait is not None else 1.0, 1.0))
+                except asyncio.TimeoutError:
+                    pass
+        finally:
+            for task in in_flight:
+                task.cancel()  # rows caught mid-send stay `sending`: uncertain after a restart, never resent
 
-    async def deliver(self, row: Dict[str, Any]) -> None:
+    async def _deliver_batch(self, rows: List[Dict[str, Any]]) -> None:
+        try:
+            sent = await asyncio.gather(*(self.deliver(row, mark=False) for row in rows))
+        except Exception:
+            log.exception("delivering %d replies failed", len(rows))
+            return
+        delivered = [row["id"] for row, ok in zip(rows, sent) if ok]
+        if delivered:
+            await self._db(box.mark_sent, self.factory, *delivered)
+
+    async def deliver(self, row: Dict[str, Any], mark: bool = True) -> bool:
+        """Send one claimed reply; True when Weibo took it (marked sent here unless `mark` is off,
+        for a caller that marks a whole batch in one transaction)."""
         try:
             if row["channel"] == COMMENT:
                 await self.client.reply_comment(row["comment_id"], row["post_id"], row["text"])
@@ -187,12 +279,14 @@ class WeiboService:
         except TransientError as exc:
             if not box.mark_retry(self.factory, row["id"], row["attempts"], str(exc)):
                 self._ticket_for_reply(row, "delivery_failed")
-            return
+            return False
         except PermanentError as exc:
             box.mark_failed(self.factory, row["id"], str(exc))
             self._ticket_for_reply(row, "delivery_rejected")
-            return
-        await asyncio.to_thread(box.mark_sent, self.factory, row["id"])
+            return False
+        if mark:
+            await self._db(box.mark_sent, self.factory, row["id"])
+        return True
 
     # ------------------------------------------------------------------ comments
     async def _poll_loop(self) -> None:
