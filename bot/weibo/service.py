@@ -18,9 +18,9 @@ from typing import Any, Awaitable, Callable, Dict, List, TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.faq.model import COMMENT, DM
+from bot.respond import OUTCOME_KEY, REPORT_METADATA
 from bot.store import messages as box
 from bot.store import queue
-from bot.respond import OUTCOME_KEY, REPORT_METADATA
 from bot.text import normalise
 from bot.weibo.api import COMMENT_MAX_CHARS, COMMENTS_MENTIONS, COMMENTS_TO_ME, DM_MAX_CHARS
 from bot.weibo.client import PermanentError, TransientError, WeiboClient
@@ -57,7 +57,7 @@ def parse_outcome(outcome: str | None) -> tuple:
 
 
 class WeiboService:
-    """Database calls on the hot path run in worker threads so Rasa keeps handling messages."""
+    """The Weibo side of one Rasa server process: its loops, and the pushes its channel accepts."""
 
     def __init__(self, factory: sessionmaker[Session], client: WeiboClient, poll_seconds: float,
                  poll_comments: bool = True) -> None:
