@@ -28,9 +28,9 @@ def _one_transaction_at_a_time(engine: Engine) -> None:
     """Threads of one process take turns on a SQLite file instead of colliding in it.
 
     SQLite has one writer at a time, and a blocked writer polls with sleeps of up to 100 ms
-    (busy_timeout): under load that, not the work, was most of a live message's database time.
-    A lock held from BEGIN to COMMIT/ROLLBACK makes threads queue and wake at once instead; other
-    processes (the action server) are still arbitrated by SQLite itself.
+    (busy_timeout). A lock held from BEGIN to COMMIT/ROLLBACK makes the threads of one process
+    queue and wake as soon as the turn is free instead; other processes (the action server, the
+    console) are still arbitrated by SQLite itself.
     """
     lock = threading.RLock()
 
@@ -50,9 +50,9 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         _ensure_sqlite_dir(url)
-        # A file database keeps a pool of open connections (SQLAlchemy 1.4 opens and closes one per
-        # transaction for SQLite files, with our PRAGMAs each time: a third of a live message's
-        # database time); an in-memory database must stay on its single connection.
+        # A file database keeps a pool of open connections: SQLAlchemy 1.4 opens and closes one per
+        # transaction for SQLite files, with our PRAGMAs each time, which under load took about as
+        # long as the statements themselves. An in-memory database stays on its single connection.
         pool = {} if parsed.database in (None, "", ":memory:") else {"poolclass": QueuePool, "pool_size": 8,
                                                                       "max_overflow": 8}
         engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30}, **pool)

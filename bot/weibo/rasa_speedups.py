@@ -5,9 +5,9 @@
    capped the live service near 18 messages per second. The replacement validates against the
    same schema with a validator built once; results and error messages are unchanged.
 2. `EndpointConfig.request` opens a new aiohttp session, so a new TCP connection, for every call
-   to the action server (a quarter of Rasa's own time per message under load). Sessions are kept
-   per endpoint and event loop instead, with the same headers, auth and time-out, and closed by
-   `close_sessions()` when the server stops.
+   to the action server (under load, setting it up was a third of the time Rasa spent calling
+   the action server, by py-spy). Sessions are kept per endpoint and event loop instead, with
+   the same headers, auth and time-out, and closed by `close_sessions()` when the server stops.
 """
 
 from __future__ import annotations
