@@ -296,3 +296,25 @@ def test_cli_serves_in_the_foreground_and_prints_received_calls(tmp_path):
                    for line in log.read_text(encoding="utf-8").splitlines() if line.startswith("{"))
     finally:
         stop(proc)
+
+
+def test_keeps_a_connection_alive_and_closes_it_on_stop():
+    import http.client
+    from urllib.parse import urlsplit
+
+    standin = WeiboStandIn(access_token=TOKEN).start()
+    address = urlsplit(standin.base_url)
+    conn = http.client.HTTPConnection(address.hostname, address.port, timeout=5)
+    sockets = []
+    for _ in range(2):
+        conn.request("GET", f"{COMMENTS_TO_ME}?access_token={TOKEN}")
+        answer = conn.getresponse()
+        answer.read()
+        assert (answer.status, answer.version) == (200, 11)
+        sockets.append(conn.sock)
+    assert sockets[0] is sockets[1] is not None  # one TCP connection served both calls
+    standin.stop()
+    with pytest.raises((OSError, http.client.HTTPException)):
+        conn.request("GET", f"{COMMENTS_TO_ME}?access_token={TOKEN}")
+        conn.getresponse()
+    assert len(standin.received(COMMENTS_TO_ME)) == 2  # the call after stop() never arrived

@@ -13,6 +13,7 @@ import argparse
 import copy
 import json
 import socket
+import sys
 import threading
 import time
 from collections import deque
@@ -106,6 +107,11 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.standin = standin
         self.connections: set = set()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client dropping its kept-alive connection is normal, not a traceback to print."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
     def close_connections(self) -> None:
         """A stopped API must not keep answering on connections it had open."""
