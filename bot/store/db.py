@@ -17,11 +17,19 @@ from sqlalchemy.pool import QueuePool
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def _ensure_sqlite_dir(url: str) -> None:
-    """SQLite creates the file but not its folder (the default lives under var/)."""
+def _sqlite_file(url: str) -> str | None:
+    """The file of a SQLite URL; None for other databases and in-memory SQLite."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        return parsed.database
+    return None
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    """SQLite creates the file but not its folder (the default lives under var/)."""
+    path = _sqlite_file(url)
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _one_transaction_at_a_time(engine: Engine) -> None:
@@ -53,8 +61,7 @@ def make_engine(url: str) -> Engine:
         # A file database keeps a pool of open connections: SQLAlchemy 1.4 opens and closes one per
         # transaction for SQLite files, with our PRAGMAs each time, which under load took about as
         # long as the statements themselves. An in-memory database stays on its single connection.
-        pool = {} if parsed.database in (None, "", ":memory:") else {"poolclass": QueuePool, "pool_size": 8,
-                                                                      "max_overflow": 8}
+        pool = {"poolclass": QueuePool, "pool_size": 8, "max_overflow": 8} if _sqlite_file(url) else {}
         engine = create_engine(url, future=True, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
 
         @event.listens_for(engine, "connect")

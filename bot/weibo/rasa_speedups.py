@@ -60,6 +60,7 @@ class _KeptSession:
 
 
 _sessions: Dict[Tuple[int, int], Any] = {}
+_original_session = None  # EndpointConfig.session before install()
 
 
 def _kept_session(self) -> _KeptSession:  # noqa: ANN001 (an EndpointConfig)
@@ -68,9 +69,6 @@ def _kept_session(self) -> _KeptSession:  # noqa: ANN001 (an EndpointConfig)
     if session is None or session.closed:
         session = _sessions[key] = _original_session(self)
     return _KeptSession(session)
-
-
-_original_session = None
 
 
 async def close_sessions() -> None:

@@ -21,7 +21,7 @@ from bot.faq.model import COMMENT, DM
 from bot.respond import OUTCOME_KEY, REPORT_METADATA
 from bot.store import messages as box
 from bot.store import queue
-from bot.text import normalise
+from bot.text import NormalisedText, normalise
 from bot.weibo.api import COMMENT_MAX_CHARS, COMMENTS_MENTIONS, COMMENTS_TO_ME, DM_MAX_CHARS
 from bot.weibo.client import PermanentError, TransientError, WeiboClient
 
@@ -159,20 +159,21 @@ class WeiboService:
                 except asyncio.TimeoutError:
                     pass
                 continue
-            parsed = await self._parse_rows(rows)
+            messages = {row["id"]: normalise(row["text"]) for row in rows}
+            parsed = await self._parse_rows(messages)
             for row in rows:
                 await limit.acquire()
-                task = asyncio.create_task(self._process_guarded(row, parsed.get(row["id"]), limit))
+                task = asyncio.create_task(self._process_guarded(row, messages[row["id"]], parsed.get(row["id"]),
+                                                                 limit))
                 running.add(task)
                 task.add_done_callback(running.discard)
 
-    async def _parse_rows(self, rows: List[Dict[str, Any]]) -> Dict[int, Dict[str, Any]]:
+    async def _parse_rows(self, messages: Dict[int, NormalisedText]) -> Dict[int, Dict[str, Any]]:
         """One NLU graph run for the whole claimed batch instead of one per message (Rasa's own
         parse); if it fails, Rasa parses each message itself."""
         if self._parse is None:
             return {}
-        texts = {row["id"]: normalise(row["text"]).text for row in rows}
-        texts = {inbox_id: text for inbox_id, text in texts.items() if text}
+        texts = {inbox_id: m.text for inbox_id, m in messages.items() if not m.is_empty}
         try:
             parsed = await asyncio.to_thread(self._parse, list(texts.values()))
         except Exception:
@@ -180,21 +181,21 @@ class WeiboService:
             return {}
         return dict(zip(texts, parsed))
 
-    async def _process_guarded(self, row: Dict[str, Any], parse_data: Dict[str, Any] | None,
-                               limit: asyncio.Semaphore) -> None:
+    async def _process_guarded(self, row: Dict[str, Any], message: NormalisedText,
+                               parse_data: Dict[str, Any] | None, limit: asyncio.Semaphore) -> None:
         try:
-            await self.process(row, parse_data)
+            await self.process(row, message, parse_data)
         except Exception as exc:  # one bad message must not stop the loop
             log.exception("processing inbox %s failed", row["id"])
             box.release_inbound(self.factory, row["id"], repr(exc), row["attempts"] >= box.MAX_PROCESS_ATTEMPTS)
         finally:
             limit.release()
 
-    async def process(self, row: Dict[str, Any], parse_data: Dict[str, Any] | None = None) -> None:
+    async def process(self, row: Dict[str, Any], message: NormalisedText,
+                      parse_data: Dict[str, Any] | None = None) -> None:
         from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
         payload = json.loads(row["payload"] or "{}")
-        message = normalise(row["text"])
         if message.is_empty:
             await self._db(box.finish_inbound, self.factory, row["id"], [], "ignore/")
             return
@@ -214,9 +215,9 @@ class WeiboService:
             give_up = row["attempts"] >= box.MAX_PROCESS_ATTEMPTS
             if give_up:
                 self._ticket_for_message(row, "bot_unavailable")
-                box.finish_inbound(self.factory, row["id"], [], "handoff/" + FALLBACK_DEPARTMENT)
+                await self._db(box.finish_inbound, self.factory, row["id"], [], "handoff/" + FALLBACK_DEPARTMENT)
             else:
-                box.release_inbound(self.factory, row["id"], error or "no outcome recorded", give_up=False)
+                await self._db(box.release_inbound, self.factory, row["id"], error or "no outcome recorded", False)
                 await asyncio.sleep(0.5 * row["attempts"])
                 self._inbox_event.set()
             return
@@ -245,7 +246,7 @@ class WeiboService:
                     await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
                 rows = await self._db(box.claim_due, self.factory, 20)
                 if rows:
-                    task = asyncio.create_task(self._deliver_batch(rows))
+                    task = asyncio.create_task(self.deliver_batch(rows))
                     in_flight.add(task)
                     task.add_done_callback(in_flight.discard)
                     continue
@@ -258,9 +259,10 @@ class WeiboService:
             for task in in_flight:
                 task.cancel()  # rows caught mid-send stay `sending`: uncertain after a restart, never resent
 
-    async def _deliver_batch(self, rows: List[Dict[str, Any]]) -> None:
+    async def deliver_batch(self, rows: List[Dict[str, Any]]) -> None:
+        """Send claimed replies together and mark the delivered ones sent in one transaction."""
         try:
-            sent = await asyncio.gather(*(self.deliver(row, mark=False) for row in rows))
+            sent = await asyncio.gather(*(self.deliver(row) for row in rows))
         except Exception:
             log.exception("delivering %d replies failed", len(rows))
             return
@@ -268,9 +270,9 @@ class WeiboService:
         if delivered:
             await self._db(box.mark_sent, self.factory, *delivered)
 
-    async def deliver(self, row: Dict[str, Any], mark: bool = True) -> bool:
-        """Send one claimed reply; True when Weibo took it (marked sent here unless `mark` is off,
-        for a caller that marks a whole batch in one transaction)."""
+    async def deliver(self, row: Dict[str, Any]) -> bool:
+        """Send one claimed reply; True when Weibo took it (the caller marks it sent), else the row
+        is scheduled for a retry or failed with a ticket."""
         try:
             if row["channel"] == COMMENT:
                 await self.client.reply_comment(row["comment_id"], row["post_id"], row["text"])
@@ -284,8 +286,6 @@ class WeiboService:
             box.mark_failed(self.factory, row["id"], str(exc))
             self._ticket_for_reply(row, "delivery_rejected")
             return False
-        if mark:
-            await self._db(box.mark_sent, self.factory, row["id"])
         return True
 
     # ------------------------------------------------------------------ comments
