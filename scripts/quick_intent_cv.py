@@ -31,6 +31,8 @@ def main() -> int:
     texts, labels = [], []
     for path in sorted(Path("data/nlu").glob("*.yml")):
         for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            if "intent" not in block:  # lookup tables
+                continue
             for line in block["examples"].splitlines():
                 if line.startswith("- "):
                     texts.append(normalise(line[2:].strip()).text)
