@@ -38,6 +38,18 @@ def test_clear_messages_get_their_intent(parser, text, intent):
     assert result.top_real_intent()[0] == intent
 
 
+@pytest.mark.parametrize("ours,intent,rival", [
+    ("A3防水吗", "ask_specs", "三星手机防水吗"),
+    ("云雀的保修期多久", "ask_warranty", "小米的保修期多久"),
+    ("X5充不进电怎么办", "ask_troubleshoot", "OPPO手机充不进电怎么办"),
+])
+def test_the_same_question_about_a_rival_brand_is_out_of_scope(parser, ours, intent, rival):
+    # The brand lookup features (data/nlu/lookups.yml) carry this: only the brand differs.
+    mine, theirs = parser.parse_batch([ours, rival])
+    assert mine.top_real_intent()[0] == intent
+    assert theirs.top_real_intent()[0] == "out_of_scope"
+
+
 def test_entities_come_from_the_spacy_component(parser):
     [result] = parser.parse_batch(["X5 Pro 12GB+256GB 订单YQ20261120008812 电话13812345678"])
     labels = {(e["entity"], e["value"]) for e in result.entities}
