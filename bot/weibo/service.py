@@ -187,7 +187,8 @@ class WeiboService:
             await self.process(row, message, parse_data)
         except Exception as exc:  # one bad message must not stop the loop
             log.exception("processing inbox %s failed", row["id"])
-            box.release_inbound(self.factory, row["id"], repr(exc), row["attempts"] >= box.MAX_PROCESS_ATTEMPTS)
+            await self._db(box.release_inbound, self.factory, row["id"], repr(exc),
+                           row["attempts"] >= box.MAX_PROCESS_ATTEMPTS)
         finally:
             limit.release()
 
@@ -214,7 +215,7 @@ class WeiboService:
             # The action never ran (action server down or Rasa failed): retry, then a human.
             give_up = row["attempts"] >= box.MAX_PROCESS_ATTEMPTS
             if give_up:
-                self._ticket_for_message(row, "bot_unavailable")
+                await self._db(self._ticket_for_message, row, message.text, "bot_unavailable")
                 await self._db(box.finish_inbound, self.factory, row["id"], [], "handoff/" + FALLBACK_DEPARTMENT)
             else:
                 await self._db(box.release_inbound, self.factory, row["id"], error or "no outcome recorded", False)
@@ -279,12 +280,12 @@ class WeiboService:
             else:
                 await self.client.send_dm(row["receiver_id"], row["text"])
         except TransientError as exc:
-            if not box.mark_retry(self.factory, row["id"], row["attempts"], str(exc)):
-                self._ticket_for_reply(row, "delivery_failed")
+            if not await self._db(box.mark_retry, self.factory, row["id"], row["attempts"], str(exc)):
+                await self._db(self._ticket_for_reply, row, "delivery_failed")
             return False
         except PermanentError as exc:
-            box.mark_failed(self.factory, row["id"], str(exc))
-            self._ticket_for_reply(row, "delivery_rejected")
+            await self._db(box.mark_failed, self.factory, row["id"], str(exc))
+            await self._db(self._ticket_for_reply, row, "delivery_rejected")
             return False
         return True
 
@@ -301,7 +302,7 @@ class WeiboService:
         """Read both feeds from their last seen id; store new comments with the new cursor."""
         stored = 0
         for name, path in FEEDS.items():
-            since = int(box.get_cursor(self.factory, name) or 0)
+            since = int(await self._db(box.get_cursor, self.factory, name) or 0)
             found: List[Dict[str, Any]] = []
             page = 1
             while True:
@@ -314,7 +315,7 @@ class WeiboService:
                 continue
             newest = max(int(c["id"]) for c in found)
             inbound = [self._comment_inbound(c) for c in sorted(found, key=lambda c: int(c["id"]))]
-            stored += box.store_comments(self.factory, name, str(newest), inbound)
+            stored += await self._db(box.store_comments, self.factory, name, str(newest), inbound)
         if stored:
             self._inbox_event.set()
         return stored
@@ -329,11 +330,11 @@ class WeiboService:
                            {"cid": str(comment["id"]), "post_id": post_id, "screen_name": user.get("screen_name")})
 
     # ------------------------------------------------------------------ tickets for failures
-    def _ticket_for_message(self, row: Dict[str, Any], reason: str) -> None:
+    def _ticket_for_message(self, row: Dict[str, Any], normalised: str, reason: str) -> None:
         queue.submit(self.factory, queue.NewTicket(
             channel=row["channel"], fan_id=row["sender_id"], conversation_id=f"{row['channel']}:{row['conversation_id']}",
             department=FALLBACK_DEPARTMENT, reason=reason, original_text=row["text"],
-            normalised_text=normalise(row["text"]).text, priority=1))
+            normalised_text=normalised, priority=1))
 
     def _ticket_for_reply(self, row: Dict[str, Any], reason: str) -> None:
         department = FALLBACK_DEPARTMENT
