@@ -1,12 +1,17 @@
-"""Shared fixtures: project paths, a copy of the FAQ directory, databases."""
+"""Shared fixtures: project paths, a copy of the FAQ directory, databases (`factory`: each test
+on SQLite and on PostgreSQL, in a schema of its own)."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+
+from bot.store.db import make_engine, make_session_factory, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 FAQ_DIR = ROOT / "data" / "faq"
@@ -32,3 +37,29 @@ def faq_copy(tmp_path: Path) -> Path:
 
 def postgres_url() -> str:
     return os.environ.get("BOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def factory(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+        migrate(url)
+        engine = make_engine(url)
+    else:
+        # A schema of its own per test keeps runs independent on the shared `test` database.
+        schema = f"t_{uuid.uuid4().hex[:10]}"
+        admin = make_engine(postgres_url())
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        url = postgres_url() + ("&" if "?" in postgres_url() else "?") + f"options=-csearch_path%3D{schema}"
+        migrate(url)
+        engine = make_engine(url)
+        request.addfinalizer(lambda: _drop_schema(admin, schema, engine))
+    return make_session_factory(engine)
+
+
+def _drop_schema(admin, schema, engine):
+    engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()

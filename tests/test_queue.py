@@ -3,42 +3,13 @@
 from __future__ import annotations
 
 import threading
-import uuid
 
 import pytest
-from sqlalchemy import text
 
 from bot.errors import QueueError
 from bot.store import queue
-from bot.store.db import make_engine, make_session_factory, migrate
+from bot.store.db import migrate
 from bot.store.queue import NewTicket
-from tests.conftest import postgres_url
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def factory(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'queue.sqlite3'}"
-        migrate(url)
-        engine = make_engine(url)
-    else:
-        # A schema of its own per test keeps runs independent on the shared `test` database.
-        schema = f"t_{uuid.uuid4().hex[:10]}"
-        admin = make_engine(postgres_url())
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-        url = postgres_url() + ("&" if "?" in postgres_url() else "?") + f"options=-csearch_path%3D{schema}"
-        migrate(url)
-        engine = make_engine(url)
-        request.addfinalizer(lambda: _drop_schema(admin, schema, engine))
-    return make_session_factory(engine)
-
-
-def _drop_schema(admin, schema, engine):
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
 
 
 def _ticket(conversation="c1", department="after_sales", priority=0, text="屏幕有绿线") -> NewTicket:

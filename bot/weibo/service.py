@@ -133,8 +133,13 @@ class WeiboService:
         while True:
             collector = CollectingOutputChannel()
             # No inbox row, so nothing is stored or sent; a greeting is decided without a ticket.
-            await self._handler(UserMessage(WARM_UP_TEXTS[0], collector, "weibo-warm-up", input_channel="weibo",
-                                            metadata={REPORT_METADATA: True}))
+            # A failing call must not end the loop before it starts: fans' messages then take the
+            # retry-then-ticket path.
+            try:
+                await self._handler(UserMessage(WARM_UP_TEXTS[0], collector, "weibo-warm-up", input_channel="weibo",
+                                                metadata={REPORT_METADATA: True}))
+            except Exception:
+                log.warning("the warm-up call failed", exc_info=True)
             if reported_outcome(collector.messages) is not None:
                 return
             if asyncio.get_running_loop().time() > deadline:

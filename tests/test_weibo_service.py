@@ -1,0 +1,77 @@
+"""WeiboService's failure paths, on SQLite (database calls on the event loop) and on PostgreSQL
+(database calls in threads): what cannot be answered or delivered becomes a ticket."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, Awaitable, Callable
+
+import pytest
+
+from bot.store import messages as box
+from bot.store import queue
+from bot.weibo.api import DM_REPLY
+from bot.weibo.client import WeiboClient
+from bot.weibo.service import FALLBACK_DEPARTMENT, WeiboService
+from bot.weibo.standin import WeiboStandIn
+
+TOKEN = "service-test-token"
+
+
+@pytest.fixture
+def standin():
+    api = WeiboStandIn(access_token=TOKEN).start()
+    yield api
+    api.stop()
+
+
+def _with_service(factory, standin, body: Callable[[WeiboService], Awaitable[Any]]) -> Any:
+    async def main() -> Any:
+        service = WeiboService(factory, WeiboClient(standin.base_url, TOKEN), poll_seconds=60, poll_comments=False)
+        try:
+            return await body(service)
+        finally:
+            await service.stop()
+
+    return asyncio.run(main())
+
+
+def _open_tickets(factory) -> list:
+    with factory() as session:
+        return [(t, queue.messages(session, t["id"])) for t in queue.listing(session)]
+
+
+def test_a_message_rasa_fails_on_every_attempt_becomes_a_ticket_with_its_normalised_text(factory, standin,
+                                                                                          monkeypatch):
+    monkeypatch.setattr("bot.weibo.service.WARM_UP_SECONDS", 0.5)  # the warm-up call fails too
+
+    async def rasa_down(message: Any) -> None:
+        raise RuntimeError("rasa is down")
+
+    async def body(service: WeiboService) -> None:
+        await service.start(rasa_down)
+        assert await service.accept_push({"type": "text", "sender_id": "2001", "receiver_id": "1",
+                                          "text": "Ｘ５屏幕[怒]坏了", "created_at": "Thu Nov 26 10:00:00 +0800 2026"}) == "stored"
+        deadline = time.monotonic() + 20
+        while box.counts(factory)["inbox"] != {"done": 1}:
+            assert time.monotonic() < deadline, box.counts(factory)
+            await asyncio.sleep(0.1)
+
+    _with_service(factory, standin, body)
+    [(ticket, [message])] = _open_tickets(factory)
+    assert (ticket["reason"], ticket["department"], ticket["priority"]) == ("bot_unavailable", FALLBACK_DEPARTMENT, 1)
+    assert (message["original_text"], message["normalised_text"]) == ("Ｘ５屏幕[怒]坏了", "X5屏幕 坏了")
+    assert box.counts(factory)["outbox"] == {}  # nothing was said to the fan
+    assert standin.received(DM_REPLY) == []
+
+
+def test_a_reply_weibo_rejects_is_failed_and_handed_to_a_human(factory, standin):
+    box.enqueue_reply(factory, "welcome:3001", {"channel": "dm", "receiver_id": "3001", "text": "您好"})
+    standin.fail_next(DM_REPLY, 400)
+
+    _with_service(factory, standin, lambda service: service.deliver_batch(box.claim_due(factory, 20)))
+    assert box.counts(factory)["outbox"] == {"failed": 1}
+    [(ticket, [message])] = _open_tickets(factory)
+    assert (ticket["reason"], ticket["fan_id"], ticket["department"]) == ("delivery_rejected", "3001", FALLBACK_DEPARTMENT)
+    assert message["normalised_text"] == "（未送达的回复）您好"
