@@ -1,0 +1,106 @@
+"""Split a fan message into the questions it asks, and tell a question from a statement.
+
+A reply that answers one of two questions is a wrong reply, and an FAQ answer to a fan who only
+told us something ("新买的表带到了") is an answer nobody asked for; both decisions need to know
+what the message asks. Rules, not a model: the cues are grammatical (question particles, wh-words,
+A-not-A, request verbs) and few, and each is tested.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import List
+
+# Sentence ends, and connectors that start a new question ("另外", "还有就是", "顺便问下").
+_SENTENCE = re.compile(r"(?<=[?？!！。；;\n])")
+_CONNECTOR = re.compile(r"(?:另外|还有就是|还有个问题|还有|顺便问一?下|顺便|再问一?下|还想问一?下?|以及|然后想问一?下?|再就是)[,，:：\s]*")
+_CLAUSE = re.compile(r"[,，、]")
+
+_PARTICLE_END = re.compile(r"(?:吗|嘛|么|呢|不|没|没有|否|么样|不了|伐|冇|咩|未)[\s~～。.!！…]*$")
+_WH = re.compile(
+    r"怎么|怎样|怎么样|咋|如何|多少|几[个天年月号点次台种块元折期寸]|几多|什么|啥|哪|谁|为何|为什么|是否|能否|可否|"
+    r"有没有|有无|能不能|可不可以|可以不|行不行|会不会|是不是|要不要|用不用|需不需要|支不支持|有冇|係咪|点样|点解|"
+    r"边度|几时|几耐|乜嘢|多久|多长时间|多大|多重|多快|多高|多远|何时|求问|请问|想问|想知道|问一?下|咨询|请教|求解|"
+    r"求告知|求科普|求推荐|求回复|求解答|麻烦告诉|告诉我|介绍一下|说一下|说下|讲一下|科普一下|查一下|帮忙看|帮我看|"
+    r"(\S)不\1"
+)
+_QUESTION_MARK = re.compile(r"[?？]")
+# A short noun phrase is a query ("X5价格", "A3防水", "学生优惠") unless it reports something done.
+_STATEMENT = re.compile(
+    r"了|过|啦|完|刚|已经|已|终于|到手|收到|到货|买到|抢到|入手|下单|用上|装上|拿到|看到|哈哈|嘿嘿|开心|喜欢|爱了|"
+    r"好看|不错|真香|牛|棒|赞|加油|好用|满意|感动|期待"
+)
+_SHORT_QUERY_CHARS = 12
+# "我是学生" / "我在深圳" is context for the question that follows, not a query of its own.
+_SELF = re.compile(r"^(?:我|本人|俺|咱)")
+_FILLER = re.compile(r"[大概一般约呀啊呢的了要有是能可以支持需那这个还都也就请吧嘛吗么哦]")
+# A piece with fewer topic characters than this leans on the one before it ("大概多少钱").
+_MIN_TOPIC = 2
+# A question with this much topic of its own does not inherit the product of the one before it.
+_OWN_TOPIC = 6
+_WORD = re.compile(r"[\w\u4e00-\u9fff]")
+PRODUCT = re.compile(r"x5\s*pro|x5|a3|buds\s*3|watch\s*s2|care\+", re.IGNORECASE)
+
+
+def asks(clause: str) -> bool:
+    """True when a clause asks or requests something."""
+    text = clause.strip()
+    if not _WORD.search(text):
+        return False
+    if _QUESTION_MARK.search(text) or _WH.search(text) or _PARTICLE_END.search(text.rstrip("?？")):
+        return True
+    core = "".join(_WORD.findall(text))
+    return len(core) <= _SHORT_QUERY_CHARS and not _STATEMENT.search(core) and not _SELF.match(core)
+
+
+def _topic_chars(piece: str) -> int:
+    """How much a piece says about its topic, once question words and fillers are gone."""
+    rest = _FILLER.sub("", _WH.sub("", "".join(_WORD.findall(piece))))
+    return len(PRODUCT.sub("", rest.lower()))
+
+
+def _clauses(text: str) -> List[str]:
+    out: List[str] = []
+    for sentence in _SENTENCE.split(text):
+        for piece in _CONNECTOR.split(sentence):
+            if piece.strip():
+                out.append(piece.strip())
+    return out
+
+
+def split_questions(text: str) -> List[str]:
+    """The questions of a message, each with the statements before it as its context.
+
+    "我是学生，X5有优惠吗？另外包邮吗" -> ["我是学生，X5有优惠吗？", "X5 包邮吗"]: a later question
+    that names no product inherits the product of the question before it. [] when it asks nothing.
+    """
+    parts: List[str] = []
+    context: List[str] = []
+    product = ""
+    for sentence in _clauses(text):
+        pieces = [p for p in _CLAUSE.split(sentence) if p.strip()]
+        asking = [asks(p) for p in pieces]
+        if sum(asking) >= 2 and all(asking) and all(_topic_chars(p) >= _MIN_TOPIC for p in pieces[1:]):
+            groups = pieces  # "X5多少钱，有优惠吗": two questions in one sentence
+        else:
+            groups = [sentence] if any(asking) or asks(sentence) else []
+            if not groups:
+                context.append(sentence)
+                continue
+        for group in groups:
+            question = "，".join([*context, group]) if context else group
+            context = []
+            named = PRODUCT.findall(question)
+            if named:
+                product = named[-1]
+            elif product and _topic_chars(question) < _OWN_TOPIC:
+                question = f"{product} {question}"
+            parts.append(question)
+    if context and parts:
+        parts[-1] = parts[-1] + "，" + "，".join(context)
+    return parts
+
+
+def is_statement(text: str) -> bool:
+    """True when the message asks nothing."""
+    return not split_questions(text)
