@@ -16,8 +16,8 @@ EXAMPLES: Dict[str, str] = {
     "parse": "example: bot parse --channel comment '//@某某: 转发微博' '/greet' 'X5多少钱'",
     "faq check": "example: bot faq check data/faq   (exit status 1 when any problem is found)",
     "faq search": "example: bot faq search '保修多久' --department after_sales",
-    "triage": "example: bot triage ../shared/eval/dev.jsonl -o out.jsonl --dry-run",
-    "eval": "example: bot eval ../shared/eval/dev.jsonl --min-precision 0.97 --min-coverage 0.85",
+    "triage": "example: bot triage ../shared/eval/dev.jsonl -o out.jsonl --dry-run --now 2026-11-25T10:00",
+    "eval": "example: bot eval data/eval/heldout.jsonl --now 2026-12-01T18:00 --min-precision 0.98 --curve",
     "db migrate": "example: BOT_DATABASE_URL=postgresql://localhost/test bot db migrate",
     "serve": "example: bot serve   (Ctrl-C stops everything)",
 }
@@ -29,16 +29,33 @@ def _settings():
     return Settings.from_env()
 
 
-def _triage_engine(settings):
+def _now(text: str | None):
+    """`--now`: an ISO time, Beijing time unless it carries its own offset; None means the clock."""
+    if text is None:
+        return None
+    from datetime import datetime
+
+    from bot.faq.model import CHINA_TZ
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise BotError(f"--now {text!r} is not an ISO time: write it like 2026-12-01T18:00 (Beijing time)") from exc
+    return moment.replace(tzinfo=CHINA_TZ) if moment.tzinfo is None else moment.astimezone(CHINA_TZ)
+
+
+def _triage_engine(settings, now=None):
     from bot.decide import DecideSettings
     from bot.faq.library import FaqLibrary
     from bot.nlu.parser import NluParser
-    from bot.triage import Triage
+    from bot.triage import Triage, china_now
 
     library = FaqLibrary(settings.faq_dir)
     parser = NluParser.load(settings.model_dir)
-    decide_settings = DecideSettings(settings.answer_threshold, settings.intent_threshold)
-    return Triage(parser.parse_batch, lambda: library.index, decide_settings), parser
+    decide_settings = DecideSettings(answer_threshold=settings.answer_threshold,
+                                     intent_threshold=settings.intent_threshold)
+    clock = (lambda: now) if now is not None else china_now
+    return Triage(parser.parse_batch, lambda: library.index, decide_settings, clock), parser
 
 
 # ---------------------------------------------------------------- train / parse
@@ -131,11 +148,11 @@ def _open_queue(settings):
     return make_session_factory(make_engine(settings.database_url))
 
 
-def _run_triage(path: Path, batch_size: int, on_batch: Callable | None = None) -> List:
+def _run_triage(path: Path, batch_size: int, on_batch: Callable | None = None, now=None) -> List:
     from bot.triage import read_jsonl
 
     settings = _settings()
-    triage, _ = _triage_engine(settings)
+    triage, _ = _triage_engine(settings, now)
     errors: List[str] = []
 
     def report(exc: BotError) -> None:
@@ -175,7 +192,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
             if is_handoff(item):
                 submit(factory, item.ticket())
 
-    results = _run_triage(Path(args.input), args.batch_size, enqueue)
+    results = _run_triage(Path(args.input), args.batch_size, enqueue, _now(args.now))
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     try:
         for item in results:
@@ -187,15 +204,17 @@ def cmd_triage(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.evaluate import score
+    from bot.evaluate import precision_coverage_curve, score
 
     path = Path(args.labelled)
-    results = _run_triage(path, args.batch_size)
+    results = _run_triage(path, args.batch_size, now=_now(args.now))
     cases = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    report = score(cases, [r.record() for r in results])
+    records = [r.record() for r in results]
+    report = score(cases, records)
     figures = report.figures()
+    curve = precision_coverage_curve(cases, records)
     if args.json:
-        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        print(json.dumps({**report.as_dict(), "curve": curve}, ensure_ascii=False, indent=2))
     else:
         print(f"cases: {report.total}")
         for name, value in figures.items():
@@ -203,6 +222,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print("\ndepartment            cases  correct")
         for dept, row in sorted(report.departments.items()):
             print(f"{dept:<20} {row['cases']:>6} {row['correct']:>8}")
+        print("\noutcomes (rows: expected, columns: what the bot did)")
+        actions = ("answer", "social", "handoff", "ignore")
+        print(f"{'':<10}" + "".join(f"{a:>9}" for a in actions))
+        for expect in actions:
+            row = report.confusion.get(expect, {})
+            print(f"{expect:<10}" + "".join(f"{row.get(a, 0):>9}" for a in actions))
+        if args.curve:
+            print("\nprecision-coverage over the answer score threshold (answers below it become handoffs)")
+            print(f"{'threshold':>9} {'answered':>9} {'precision':>9} {'coverage':>9}")
+            for point in curve:
+                print(f"{point['threshold']:>9.2f} {point['answered']:>9} {point['precision']:>9.3f} "
+                      f"{point['coverage']:>9.3f}")
         print(f"\nwrong or misrouted: {len(report.wrong)}")
         for w in report.wrong:
             print(f"  {w['id']} [{w['channel']}] expect {w['expect']}/{w['expect_department']} got "
@@ -269,11 +300,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="write results here (default: standard output)")
     p.add_argument("--dry-run", action="store_true", help="do not write tickets to the queue")
     p.add_argument("--batch-size", type=int, default=512)
+    p.add_argument("--now", metavar="ISO", help="decide as at this Beijing time (activities start and end), "
+                   "e.g. 2026-12-01T18:00")
 
     p = add("eval", cmd_eval, "Score triage (dry run) against a labelled JSON-lines file.")
     p.add_argument("labelled")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--batch-size", type=int, default=512)
+    p.add_argument("--now", metavar="ISO", help="replay the set at the Beijing time it was labelled, "
+                   "e.g. 2026-12-01T18:00 (default: now)")
+    p.add_argument("--curve", action="store_true", help="print the precision-coverage curve over the answer threshold")
     p.add_argument("--min-precision", type=float)
     p.add_argument("--min-coverage", type=float)
     p.add_argument("--min-recall", type=float)

@@ -7,16 +7,20 @@ rule below errs towards a human when unsure, and never echoes personal data in p
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Sequence
+from typing import List, Mapping, Sequence
 
 from bot.faq.index import Match
-from bot.faq.model import COMMENT
-from bot.intents import HANDOFF, IGNORE, SOCIAL, info
+from bot.faq.model import COMMENT, COMMENT_LIMIT, DM_LIMIT, FaqEntry
+from bot.faq.scope import ScopeLexicon
+from bot.intents import FAQ, HANDOFF, IGNORE, SOCIAL, info
 from bot.nlu.entities import PERSONAL_DATA_LABELS
 from bot.nlu.result import NluResult
+from bot.questions import split_questions
+from bot.settings import DEFAULT_ANSWER_THRESHOLD
 from bot.text import NormalisedText
 
 ANSWER, HANDOFF_ACTION = "answer", "handoff"
@@ -35,12 +39,21 @@ R_ORDER = "order_specific"
 R_INTENT = "needs_human"
 R_NOT_COVERED = "not_in_manuals"
 R_LOW_CONFIDENCE = "low_confidence"
+R_OUT_OF_SCOPE = "outside_entry_scope"  # the nearest entry is about a neighbouring thing
+R_TOO_LONG = "answer_too_long"  # every question is covered but the replies do not fit the channel
+R_STATEMENT = "statement"  # tells us something about a topic, asks nothing
 
 # Threats to go public and escalation words: these go to PR whatever the classifier says.
 ESCALATION = re.compile(
-    r"12315|消协|消费者协会|黑猫投诉|市场监管|工商局|律师|法院|起诉|维权|媒体曝光|去曝光|要曝光|曝光你们|"
-    r"虚假宣传|欺诈|骗子公司|投诉你们|举报你们|冒烟|爆炸|起火|自燃|炸了"
+    r"(?<!\d)(?:12315|12345)(?!\d)|消协|消费者协会|黑猫|市场监管|工商局|律师|法院|起诉|维权|媒体曝光|去曝光|要曝光|曝光你们|"
+    r"虚假宣传|欺诈|骗子公司|投诉你们|举报你们|冒烟|爆炸|起火|自燃|炸了|鼓包|烫伤|上新闻|上热搜|等着瞧|走着瞧"
 )
+# In a repost chain or a topic, a warning to other fans is a public complaint too.
+CHAIN_ALARM = re.compile(r"别买|不要买|千万别|避坑|避雷|踩雷|坑人|垃圾|智商税|翻车|退钱|骗钱|黑心")
+TOPIC_ALARM = re.compile(r"质量|投诉|维权|翻车|避雷|避坑|差评|黑心|售后|骗|曝光|问题")
+# Words that make a statement about a topic a report of a problem rather than small talk.
+PROBLEM = re.compile(r"坏|故障|问题|不行|不能|没法|无法|失败|异常|卡顿|卡死|太慢|发烫|烫|断|bug|差|退|没到|没收到|"
+                     r"不动|丢|错|漏|少|破|碎|裂|划痕|闪退|黑屏|死机|重启|耗电|掉电|充不", re.IGNORECASE)
 # A fan talking about one concrete order or device needs a human even when the topic is in the FAQ.
 SPECIFIC = re.compile(
     r"我的订单|订单号|单号|我(?:的|这)?(?:快递|包裹)|(?:物流|快递).{0,6}(?:不动|没更新|不更新|停)|还没(?:收到|到账|寄回)|"
@@ -55,7 +68,13 @@ SPAM = re.compile(
 GRATITUDE = re.compile(r"谢谢|感谢|多谢|thank|thx|辛苦", re.IGNORECASE)
 QUESTION = re.compile(r"[?？吗呢么嘛]|怎么|怎样|如何|多少|几|什么|啥|哪|能不能|可不可以|是不是|有没有|请问|求问")
 # Mentions of our products or of us: a comparison without them is not about us.
-ABOUT_US = re.compile(r"云雀|你们|贵司|x5|a3|buds|watch|care", re.IGNORECASE)
+ABOUT_US = re.compile(r"云雀|小雀|你们|贵司|官博|官方|小编|客服|x5|a3|buds|watch|care|天枢", re.IGNORECASE)
+# Words of our business: text with none of them and no confident intent is not for this account.
+OUR_BUSINESS = re.compile(r"商城|订单|下单|发货|快递|物流|退货|退款|换货|保修|售后|维修|抽奖|中奖|优惠|券|以旧换新|"
+                          r"发票|分期|预售|新品|发布会|系统|升级|更新|手机|耳机|手表", re.IGNORECASE)
+# FAQ intents whose entries answer a reported problem, not only a question.
+SELF_HELP = frozenset({"ask_troubleshoot", "ask_known_issue"})
+PART_SEPARATOR = {COMMENT: " ", "dm": "\n"}
 
 SOCIAL_REPLIES = {
     "greet": "您好，这里是云雀手机，有什么可以帮您？",
@@ -66,13 +85,15 @@ PERSONAL_DATA_REPLY = "您好，为保护您的隐私，请不要在评论区留
 
 @dataclass(frozen=True)
 class DecideSettings:
-    """Thresholds: answer when (intent >= intent_threshold and FAQ >= answer_threshold), or when
-    the intent is only moderately sure but the FAQ match is strong (both `strong_*` values)."""
+    """Thresholds. An answer needs, for every question of the message, an FAQ entry scoring at least
+    `match_threshold` whose scope covers the question, and an answer score (the geometric mean of
+    intent confidence and FAQ score, the lowest over the questions) of at least `answer_threshold`:
+    chosen on the precision-coverage curve of `bot eval --curve` for a target precision."""
 
-    answer_threshold: float = 0.25
+    answer_threshold: float = DEFAULT_ANSWER_THRESHOLD  # the answer score (`answer_score`) an answer needs
     intent_threshold: float = 0.5
     strong_match: float = 0.45
-    weak_intent: float = 0.25
+    match_threshold: float = 0.25  # an FAQ entry scoring below this is no candidate at all
 
 
 @dataclass(frozen=True)
@@ -86,6 +107,9 @@ class Outcome:
     faq_id: str | None = None
     priority: int = PRIORITY_NORMAL
     faq_score: float = 0.0
+    answer_score: float | None = None  # set when the rules allowed an answer, whatever the threshold said
+    draft: str | None = None  # the answer the bot would give (or gives for the covered questions)
+    detail: str = ""  # what the entry does not cover, for the ticket
 
 
 def _handoff(department: str | None, reason: str, intent: str | None, confidence: float,
@@ -96,6 +120,123 @@ def _handoff(department: str | None, reason: str, intent: str | None, confidence
                    faq_score=match.score if match else 0.0)
 
 
+@dataclass(frozen=True)
+class _Part:
+    """How one question of the message is answered, or why it is not."""
+
+    text: str
+    intent: str | None
+    confidence: float
+    department: str | None
+    entry: FaqEntry | None = None
+    score: float = 0.0
+    reason: str = ""
+    detail: str = ""
+
+    @property
+    def covered(self) -> bool:
+        return self.entry is not None
+
+
+def answer_score(intent_confidence: float, faq_score: float) -> float:
+    """One figure for "sure of the topic and of the entry": a weak side pulls it down."""
+    return math.sqrt(max(intent_confidence, 0.0) * max(faq_score, 0.0))
+
+
+def _resolve(text: str, intent: str | None, confidence: float, matches: Sequence[Match],
+             scope: ScopeLexicon, settings: DecideSettings) -> _Part:
+    intent_info = info(intent)
+    best = matches[0] if matches else None
+    department = intent_info.department if intent_info and intent_info.department else (
+        best.entry.department if best else None)
+    if intent_info is None or intent_info.kind != FAQ:
+        reason = R_INTENT if intent_info is not None and intent_info.kind == HANDOFF else R_LOW_CONFIDENCE
+        return _Part(text, intent, confidence, department, reason=reason)
+    if best is None or best.score < settings.match_threshold:
+        return _Part(text, intent, confidence, department, reason=R_NOT_COVERED)
+    verdict = scope.check(text, best.entry)
+    if not verdict.answerable:
+        return _Part(text, intent, confidence, best.entry.department, reason=R_OUT_OF_SCOPE, detail=verdict.reason)
+    return _Part(text, intent, confidence, best.entry.department, best.entry,
+                 answer_score(confidence, best.score))
+
+
+def follow_up_query(previous: str, question: str) -> str:
+    """The search text for a question read together with the one before it."""
+    return f"{previous}，{question}"
+
+
+def _compose(parts: Sequence[_Part], channel: str, now: datetime) -> str:
+    entries: List[FaqEntry] = []
+    for part in parts:
+        if part.entry is not None and part.entry not in entries:
+            entries.append(part.entry)
+    return PART_SEPARATOR.get(channel, "\n").join(e.reply(channel, now) for e in entries)
+
+
+def _fits(reply: str, channel: str) -> bool:
+    return len(reply) <= COMMENT_LIMIT if channel == COMMENT else len(reply) < DM_LIMIT
+
+
+def _answer_questions(message: NormalisedText, channel: str, nlu: NluResult, matches: Sequence[Match],
+                      part_matches: Mapping[str, Sequence[Match]], now: datetime, settings: DecideSettings,
+                      scope: ScopeLexicon) -> Outcome:
+    """An FAQ topic: answer only when every question is covered, confidently, within the entry's scope."""
+    intent, confidence = nlu.top_real_intent()
+    questions = split_questions(message.text)
+    if len(questions) <= 1:
+        parts = [_resolve(message.text, intent, confidence, matches, scope, settings)]
+    else:
+        parts = []
+        previous = None
+        for question in questions:
+            part_intent, part_conf = nlu.part_intent(question)
+            kind = info(part_intent).kind if info(part_intent) else None
+            own = _resolve(question, part_intent, part_conf, part_matches.get(question, ()), scope, settings)
+            if not own.covered and previous is not None:
+                # A follow-up that leans on the question before it ("截止到啥时候?", "会私信我吗"):
+                # covered when, read with that question, it finds the same entry.
+                joined = follow_up_query(previous, question)
+                with_context = part_matches.get(joined, ())
+                if with_context and any(p.entry == with_context[0].entry for p in parts if p.covered):
+                    previous = question
+                    continue
+            if not own.covered and kind in (SOCIAL, IGNORE):
+                previous = question
+                continue  # "谢谢！" or a remark between two questions needs no answer
+            parts.append(own)
+            previous = question
+        if not parts:
+            parts = [_resolve(message.text, intent, confidence, matches, scope, settings)]
+    covered = [p for p in parts if p.covered]
+    draft = _compose(covered, channel, now) if covered else None
+    missing = [p for p in parts if not p.covered]
+    best = matches[0] if matches else None
+    if missing:
+        first = missing[0]
+        return Outcome(HANDOFF_ACTION, first.department or "pr", first.reason, None, intent, confidence,
+                       priority=PRIORITY_NORMAL, faq_score=best.score if best else 0.0, draft=draft,
+                       detail=first.detail)
+    score = min(p.score for p in parts)
+    entry_ids = ",".join(dict.fromkeys(p.entry.id for p in parts if p.entry))
+    department = parts[0].department
+    if not _fits(draft or "", channel):
+        return Outcome(HANDOFF_ACTION, department, R_TOO_LONG, None, intent, confidence, faq_id=entry_ids,
+                       faq_score=best.score if best else 0.0, answer_score=score, draft=draft)
+    if score < settings.answer_threshold:
+        return Outcome(HANDOFF_ACTION, department, R_LOW_CONFIDENCE, None, intent, confidence, faq_id=entry_ids,
+                       faq_score=best.score if best else 0.0, answer_score=score, draft=draft)
+    return Outcome(ANSWER, department, R_FAQ, draft, intent, confidence, faq_id=entry_ids,
+                   faq_score=best.score if best else 0.0, answer_score=score, draft=draft)
+
+
+def _alarm(message: NormalisedText) -> bool:
+    """A threat or a public warning in the fan's words, the quoted chain or a topic."""
+    chain = message.repost_chain
+    return bool(ESCALATION.search(message.text) or ESCALATION.search(chain) or CHAIN_ALARM.search(chain)
+                or any(TOPIC_ALARM.search(t) for t in message.topics))
+
+
 def decide(
     message: NormalisedText,
     channel: str,
@@ -103,6 +244,8 @@ def decide(
     matches: Sequence[Match],
     now: datetime,
     settings: DecideSettings = DecideSettings(),
+    part_matches: Mapping[str, Sequence[Match]] | None = None,
+    scope: ScopeLexicon | None = None,
 ) -> Outcome:
     """Exactly one outcome for one message; see docs/architecture.md for the rules in prose."""
     intent, confidence = nlu.top_real_intent()
@@ -117,7 +260,7 @@ def decide(
 
     text = message.text
     personal = [e for e in nlu.entities if e.get("entity") in PERSONAL_DATA_LABELS]
-    if ESCALATION.search(text) or (intent == "complaint" and confidence >= settings.intent_threshold):
+    if _alarm(message) or (intent == "complaint" and confidence >= settings.intent_threshold):
         return _handoff("pr", R_COMPLAINT, intent, confidence, PRIORITY_HIGH)
     if SPAM.search(text) or (message.urls and (intent_info is None or intent_info.kind in (SOCIAL, IGNORE))):
         return Outcome(IGNORE, None, R_IGNORE, None, intent, confidence)
@@ -132,11 +275,15 @@ def decide(
         return _handoff(department or "orders_logistics", R_PERSONAL_DATA, intent, confidence,
                         PRIORITY_ELEVATED, reply=PERSONAL_DATA_REPLY)
 
+    low_confidence = nlu.is_fallback or confidence < settings.intent_threshold
+    strong = best is not None and best.score >= settings.strong_match
+    if (intent_info is None or intent_info.kind in (FAQ, HANDOFF)) and low_confidence and not strong \
+            and not ABOUT_US.search(text) and not OUR_BUSINESS.search(text):
+        # Unsure, nothing like a manual question, and not about us: weather, tickets, life chatter.
+        return Outcome(IGNORE, None, R_IGNORE, None, intent, confidence)
     if intent_info is None:
         return _handoff(department, R_LOW_CONFIDENCE, intent, confidence, match=best)
 
-    low_confidence = nlu.is_fallback or confidence < settings.intent_threshold
-    strong = best is not None and best.score >= settings.strong_match
     if intent_info.kind in (IGNORE, SOCIAL) and low_confidence and strong:
         # Unsure it is small talk, and it reads like a manual question: let a human look.
         return _handoff(best.entry.department, R_LOW_CONFIDENCE, intent, confidence, match=best)
@@ -147,17 +294,20 @@ def decide(
         return Outcome(SOCIAL, None, R_SOCIAL, reply, intent, confidence)
     if intent_info.kind == HANDOFF:
         reply = None
-        if best is not None and best.entry.intent == intent and best.score >= settings.answer_threshold:
+        if best is not None and best.entry.intent == intent and best.score >= settings.match_threshold:
             reply = best.entry.reply(channel, now)  # e.g. the product team's fixed thank-you
         return _handoff(department, R_ORDER if intent == "order_problem" else R_INTENT, intent,
                         confidence, reply=reply, match=best)
 
-    # An FAQ topic: answer only when confident about both the topic and the entry.
+    # An FAQ topic.
     if SPECIFIC.search(text) or (personal and intent_info.department == "orders_logistics"):
         return _handoff(department, R_ORDER, intent, confidence, match=best)
-    if low_confidence and not (strong and confidence >= settings.weak_intent):
-        return _handoff(department, R_LOW_CONFIDENCE, intent, confidence, match=best)
-    if best is None or best.score < settings.answer_threshold:
-        return _handoff(department, R_NOT_COVERED, intent, confidence, match=best)
-    return Outcome(ANSWER, best.entry.department, R_FAQ, best.entry.reply(channel, now), intent,
-                   confidence, faq_id=best.entry.id, faq_score=best.score)
+    if not split_questions(text):
+        # Tells us something about a topic and asks nothing: no answer it never asked for. A problem
+        # the manual has self-help for ("升了3.0.2以后wifi老是断") is a request for that help.
+        if not PROBLEM.search(text):
+            return Outcome(SOCIAL, None, R_STATEMENT, None, intent, confidence)
+        if intent not in SELF_HELP:
+            return _handoff(department, R_LOW_CONFIDENCE, intent, confidence, match=best)
+    return _answer_questions(message, channel, nlu, matches, part_matches or {}, now, settings,
+                             scope or ScopeLexicon({}))

@@ -50,6 +50,7 @@ class Report:
     ignore_cases: int = 0
     ignored: int = 0
     departments: Dict[str, Dict[str, int]] = field(default_factory=dict)
+    confusion: Dict[str, Dict[str, int]] = field(default_factory=dict)  # expected -> action -> count
     wrong: List[Dict[str, Any]] = field(default_factory=list)
 
     @staticmethod
@@ -67,7 +68,8 @@ class Report:
         }
 
     def as_dict(self) -> Dict[str, Any]:
-        return {"cases": self.total, **self.figures(), "departments": self.departments, "wrong": self.wrong}
+        return {"cases": self.total, **self.figures(), "departments": self.departments,
+                "confusion": self.confusion, "wrong": self.wrong}
 
 
 def score(cases: Sequence[Dict[str, Any]], outputs: Sequence[Dict[str, Any]]) -> Report:
@@ -81,6 +83,8 @@ def score(cases: Sequence[Dict[str, Any]], outputs: Sequence[Dict[str, Any]]) ->
         ok = judge(case, out)
         report.correct += ok
         expect = case["expect"]
+        cell = report.confusion.setdefault(expect, {})
+        cell[out["action"]] = cell.get(out["action"], 0) + 1
         if out["action"] == "answer":
             report.answered += 1
             report.answered_correct += expect == "answer" and ok
@@ -107,3 +111,35 @@ def score(cases: Sequence[Dict[str, Any]], outputs: Sequence[Dict[str, Any]]) ->
                 "faq_id": out.get("faq_id"), "reply": out.get("reply"),
             })
     return report
+
+
+CURVE_THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(21))
+
+
+def precision_coverage_curve(cases: Sequence[Dict[str, Any]], outputs: Sequence[Dict[str, Any]],
+                             thresholds: Sequence[float] = CURVE_THRESHOLDS) -> List[Dict[str, Any]]:
+    """Precision and coverage if only would-be answers scoring at least each threshold were sent.
+
+    Every output that passed the decision's rules carries `answer_score` (also when it was below the
+    configured threshold and went to a human), so one run gives the whole curve and the threshold
+    is chosen for a target precision.
+    """
+    by_id = {o["id"]: o for o in outputs}
+    answer_cases = sum(1 for c in cases if c["expect"] == "answer" and str(c["id"]) in by_id)
+    candidates = []
+    for case in cases:
+        out = by_id.get(str(case["id"]))
+        if out is None or out.get("answer_score") is None or not out.get("candidate_reply"):
+            continue
+        reply = out["candidate_reply"]
+        right = (case["expect"] == "answer" and answer_matches(reply, case.get("must_contain") or [])
+                 and not any(_squash(s) in _squash(reply) for s in case.get("must_not_contain") or [] if s))
+        candidates.append((float(out["answer_score"]), right))
+    curve = []
+    for t in thresholds:
+        chosen = [right for score_, right in candidates if score_ >= t]
+        good = sum(chosen)
+        curve.append({"threshold": t, "answered": len(chosen),
+                      "precision": round(good / len(chosen), 4) if chosen else 1.0,
+                      "coverage": round(good / answer_cases, 4) if answer_cases else 0.0})
+    return curve

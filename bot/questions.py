@@ -13,8 +13,11 @@ from typing import List
 
 # Sentence ends, and connectors that start a new question ("另外", "还有就是", "顺便问下").
 _SENTENCE = re.compile(r"(?<=[?？!！。；;\n])")
-_CONNECTOR = re.compile(r"(?:另外|还有就是|还有个问题|还有|顺便问一?下|顺便|再问一?下|还想问一?下?|以及|然后想问一?下?|再就是)[,，:：\s]*")
+_CONNECTOR = re.compile(r"(?:^|(?<=[\s,，。?？!！;；]))(?:另外|还有就是|还有个问题|还有一个问题|顺便问一?下|顺便|再问一?下|"
+                        r"还想问一?下?|以及|然后想问一?下?|再就是)[,，:：\s]*")
 _CLAUSE = re.compile(r"[,，、]")
+# Fans separate sentences with a space ("A3防水嘛 天天骑小电驴"); "X5 Pro" keeps its space.
+_SPACE_BREAK = re.compile(r"(?<=[\u4e00-\u9fff!！?？~～…])\s+(?=[\u4e00-\u9fff])")
 
 _PARTICLE_END = re.compile(r"(?:吗|嘛|么|呢|不|没|没有|否|么样|不了|伐|冇|咩|未)[\s~～。.!！…]*$")
 _WH = re.compile(
@@ -42,13 +45,19 @@ _WORD = re.compile(r"[\w\u4e00-\u9fff]")
 PRODUCT = re.compile(r"x5\s*pro|x5|a3|buds\s*3|watch\s*s2|care\+", re.IGNORECASE)
 
 
-def asks(clause: str) -> bool:
-    """True when a clause asks or requests something."""
+def asks(clause: str, nominal: bool = True) -> bool:
+    """True when a clause asks or requests something.
+
+    `nominal`: a short noun phrase counts as a query ("X5价格"); only for a message of one clause,
+    since beside a real question a short remark ("急用", "真的假的") is context, not a question.
+    """
     text = clause.strip()
     if not _WORD.search(text):
         return False
     if _QUESTION_MARK.search(text) or _WH.search(text) or _PARTICLE_END.search(text.rstrip("?？")):
         return True
+    if not nominal:
+        return False
     core = "".join(_WORD.findall(text))
     return len(core) <= _SHORT_QUERY_CHARS and not _STATEMENT.search(core) and not _SELF.match(core)
 
@@ -63,8 +72,9 @@ def _clauses(text: str) -> List[str]:
     out: List[str] = []
     for sentence in _SENTENCE.split(text):
         for piece in _CONNECTOR.split(sentence):
-            if piece.strip():
-                out.append(piece.strip())
+            for clause in _SPACE_BREAK.split(piece):
+                if clause.strip():
+                    out.append(clause.strip())
     return out
 
 
@@ -77,13 +87,15 @@ def split_questions(text: str) -> List[str]:
     parts: List[str] = []
     context: List[str] = []
     product = ""
-    for sentence in _clauses(text):
+    sentences = _clauses(text)
+    for sentence in sentences:
         pieces = [p for p in _CLAUSE.split(sentence) if p.strip()]
-        asking = [asks(p) for p in pieces]
+        asking = [asks(p, nominal=False) for p in pieces]
         if sum(asking) >= 2 and all(asking) and all(_topic_chars(p) >= _MIN_TOPIC for p in pieces[1:]):
             groups = pieces  # "X5多少钱，有优惠吗": two questions in one sentence
         else:
-            groups = [sentence] if any(asking) or asks(sentence) else []
+            one = len(sentences) == 1 and len(pieces) == 1
+            groups = [sentence] if any(asking) or asks(sentence, nominal=one) else []
             if not groups:
                 context.append(sentence)
                 continue

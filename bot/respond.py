@@ -109,5 +109,6 @@ def build_responder(settings) -> Responder:
         raise RuntimeError("the action server receives messages parsed by Rasa")
 
     triage = Triage(no_parse, lambda: library.index,
-                    DecideSettings(settings.answer_threshold, settings.intent_threshold))
+                    DecideSettings(answer_threshold=settings.answer_threshold,
+                                   intent_threshold=settings.intent_threshold))
     return Responder(triage, factory)

@@ -9,6 +9,9 @@ from typing import Mapping
 
 from bot.errors import ConfigError
 
+# The answer score an automatic reply needs, chosen on the precision-coverage curve (bot eval --curve).
+DEFAULT_ANSWER_THRESHOLD = 0.45
+
 WEIBO_API = "https://api.weibo.com"
 
 
@@ -60,7 +63,7 @@ class Settings:
             database_url=env.get("BOT_DATABASE_URL") or f"sqlite:///{data_dir / 'bot.sqlite3'}",
             faq_dir=Path(env.get("BOT_FAQ_DIR", "data/faq")),
             model_dir=Path(env.get("BOT_MODEL_DIR", "models")),
-            answer_threshold=_float(env, "BOT_ANSWER_THRESHOLD", 0.25),
+            answer_threshold=_float(env, "BOT_ANSWER_THRESHOLD", DEFAULT_ANSWER_THRESHOLD),
             intent_threshold=_float(env, "BOT_INTENT_THRESHOLD", 0.5),
             weibo_app_secret=env.get("WEIBO_APP_SECRET", ""),
             weibo_access_token=env.get("WEIBO_ACCESS_TOKEN", ""),

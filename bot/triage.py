@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Sequence, Tuple
 
-from bot.decide import HANDOFF_ACTION, DecideSettings, Outcome, decide
+from bot.decide import HANDOFF_ACTION, DecideSettings, Outcome, decide, follow_up_query
 from bot.errors import InputError
 from bot.faq.index import FaqIndex, Match
 from bot.faq.model import CHANNELS, CHINA_TZ
 from bot.intents import info
 from bot.nlu.result import NluResult
+from bot.questions import split_questions
 from bot.store.queue import NewTicket
 from bot.text import NormalisedText, normalise
 
@@ -54,6 +55,9 @@ class Triaged:
             "confidence": round(min(max(o.confidence, 0.0), 1.0), 4),
             "faq_id": o.faq_id,
             "reply": o.reply,
+            "reason": o.reason,
+            "answer_score": None if o.answer_score is None else round(o.answer_score, 4),
+            "candidate_reply": o.draft,
         }
 
     def candidates(self) -> List[Dict[str, Any]]:
@@ -67,7 +71,7 @@ class Triaged:
             conversation_id=f"{self.inbound.channel}:{self.inbound.conversation_id}",
             department=o.department or "pr", reason=reason or o.reason, original_text=self.inbound.text,
             normalised_text=self.message.text, intent=o.intent, confidence=o.confidence, priority=o.priority,
-            faq_candidates=self.candidates(), reply_target=reply_target)
+            faq_candidates=self.candidates(), reply_target=reply_target, draft_reply=o.draft or "")
 
 
 def parse_line(line: str, number: int) -> Inbound:
@@ -113,17 +117,33 @@ class Triage:
         self._clock = clock
 
     @staticmethod
-    def _query(message: NormalisedText, nlu: NluResult) -> Tuple[str, str | None, str | None]:
-        intent, _conf = nlu.top_real_intent()
-        intent_info = info(intent)
-        return message.text, intent_info.department if intent_info else None, intent
+    def _queries(message: NormalisedText, nlu: NluResult) -> List[Tuple[str, str | None, str | None]]:
+        """The FAQ searches one message needs: the whole text, then each of its questions."""
+        if message.is_empty:
+            return [("", None, None)]
+        questions = split_questions(message.text)
+        texts = [message.text]
+        if len(questions) > 1:
+            texts += questions + [follow_up_query(a, b) for a, b in zip(questions, questions[1:])]
+        queries = []
+        for text in texts:
+            intent, _conf = nlu.part_intent(text) if text != message.text else nlu.top_real_intent()
+            intent_info = info(intent)
+            queries.append((text, intent_info.department if intent_info else None, intent))
+        return queries
 
-    def decide_parsed(self, inbound: Inbound, message: NormalisedText, nlu: NluResult,
-                      matches: Sequence[Match] | None = None) -> Triaged:
-        if matches is None:
-            matches = self._faq().search_many([self._query(message, nlu)])[0] if not message.is_empty else []
-        outcome = decide(message, inbound.channel, nlu, matches, self._clock(), self.settings)
+    def _decide(self, inbound: Inbound, message: NormalisedText, nlu: NluResult, index: FaqIndex,
+                queries: Sequence[Tuple[str, str | None, str | None]], found: Sequence[List[Match]]) -> Triaged:
+        matches = found[0]
+        part_matches: Mapping[str, Sequence[Match]] = {q[0]: m for q, m in zip(queries[1:], found[1:])}
+        outcome = decide(message, inbound.channel, nlu, matches, self._clock(), self.settings,
+                         part_matches, index.scope)
         return Triaged(inbound, message, nlu, tuple(matches), outcome)
+
+    def decide_parsed(self, inbound: Inbound, message: NormalisedText, nlu: NluResult) -> Triaged:
+        index = self._faq()
+        queries = self._queries(message, nlu)
+        return self._decide(inbound, message, nlu, index, queries, index.search_many(queries))
 
     def run(self, batch: Sequence[Inbound]) -> List[Triaged]:
         messages = [normalise(item.text) for item in batch]
@@ -132,9 +152,14 @@ class Triage:
         results: List[NluResult] = [NluResult(None, 0.0)] * len(batch)
         for i, nlu in zip(todo, parsed):
             results[i] = nlu
-        found = self._faq().search_many([self._query(m, n) for m, n in zip(messages, results)])
-        return [self.decide_parsed(item, msg, nlu, matches)
-                for item, msg, nlu, matches in zip(batch, messages, results, found)]
+        index = self._faq()
+        per_message = [self._queries(m, n) for m, n in zip(messages, results)]
+        flat = [q for queries in per_message for q in queries]
+        found = iter(index.search_many(flat))
+        out = []
+        for item, msg, nlu, queries in zip(batch, messages, results, per_message):
+            out.append(self._decide(item, msg, nlu, index, queries, [next(found) for _ in queries]))
+        return out
 
 
 def is_handoff(triaged: Triaged) -> bool:

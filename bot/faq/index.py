@@ -19,6 +19,7 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 
 from bot.faq.model import FaqEntry
+from bot.faq.scope import ScopeLexicon
 
 ANSWER_WEIGHT = 0.6
 # The share of the question's informative words that an entry knows about scales its score:
@@ -110,12 +111,14 @@ def _identity(tokens: List[str]) -> List[str]:
 class FaqIndex:
     """An immutable search index over one consistent set of entries."""
 
-    def __init__(self, entries: Sequence[FaqEntry], synonyms: Synonyms | None = None) -> None:
+    def __init__(self, entries: Sequence[FaqEntry], synonyms: Synonyms | None = None,
+                 scope: ScopeLexicon | None = None) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.entries: List[FaqEntry] = list(entries)
         self.by_id = {e.id: e for e in self.entries}
         self.synonyms = synonyms or Synonyms({})
+        self.scope = scope or ScopeLexicon({})
         docs: List[str] = []
         owners: List[int] = []
         weights: List[float] = []

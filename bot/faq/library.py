@@ -20,6 +20,7 @@ from bot.errors import FaqError
 from bot.faq.index import FaqIndex, Synonyms
 from bot.faq.loader import faq_files, load_faq
 from bot.faq.model import Problem
+from bot.faq.scope import SCOPE_FILE, load_scope
 
 log = logging.getLogger(__name__)
 SYNONYMS_FILE = "synonyms.yml"
@@ -44,10 +45,11 @@ def build_index(directory: Path) -> Tuple[FaqIndex | None, List[Problem]]:
     """Load, check and index a FAQ directory; no index when any problem is found."""
     entries, problems = load_faq([directory])
     synonyms, syn_problems = load_synonyms(directory / SYNONYMS_FILE)
-    problems = problems + syn_problems
+    scope, scope_problems = load_scope(directory / SCOPE_FILE)
+    problems = problems + syn_problems + scope_problems
     if problems:
         return None, problems
-    return FaqIndex(entries, synonyms), []
+    return FaqIndex(entries, synonyms, scope), []
 
 
 class FaqLibrary:
@@ -68,7 +70,7 @@ class FaqLibrary:
         self._checked_at = time.monotonic()
 
     def _current_signature(self) -> Dict[str, Tuple[int, int]]:
-        files = faq_files([self.directory]) + [self.directory / SYNONYMS_FILE]
+        files = faq_files([self.directory]) + [self.directory / SYNONYMS_FILE, self.directory / SCOPE_FILE]
         sig = {}
         for path in files:
             try:

@@ -22,8 +22,10 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 PERSONAL_DATA = re.compile(r"1[3-9]\d[- ]?\d{4}[- ]?\d{4}|\d{17}[\dXx]|YQ\d{8,}", re.IGNORECASE)
 ENTRY_FIELDS = {
     "id", "department", "intent", "question", "alternates", "answer", "comment",
-    "valid_from", "valid_until", "ended_answer", "keywords", "excludes",
+    "valid_from", "valid_until", "ended_answer", "keywords", "excludes", "scope", "not_covered",
 }
+# Files of the FAQ directory that are not FAQ entries.
+SIDE_FILES = {"synonyms", "scope", "regional"}
 FILE_FIELDS = {"department", "entries"}
 DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d")
 
@@ -156,6 +158,8 @@ class _FileChecker:
         alternates = self.string_list(entry.get("alternates"), "alternates", "问法")
         keywords = self.string_list(entry.get("keywords"), "keywords", "关键词")
         excludes = self.string_list(entry.get("excludes"), "excludes", "排除词")
+        scope = self.string_list(entry.get("scope"), "scope", "适用范围")
+        not_covered = self.string_list(entry.get("not_covered"), "not_covered", "不适用的情况")
         answer = self.text(entry, "answer", line, required=True)
         comment = self.text(entry, "comment", line, required=True)
         ended = self.text(entry, "ended_answer", line, required=False)
@@ -178,7 +182,7 @@ class _FileChecker:
             id=entry_id, department=department, question=question, answer=answer, comment=comment,
             alternates=tuple(alternates), intent=intent, valid_from=start, valid_until=end,
             ended_answer=ended, file=self.label, line=line, keywords=tuple(keywords),
-            excludes=tuple(excludes),
+            excludes=tuple(excludes), scope=tuple(scope), not_covered=tuple(not_covered),
         ))
 
     def string_list(self, node: _Node | None, name: str, noun: str) -> List[str]:
@@ -201,7 +205,7 @@ def faq_files(paths: Iterable[Path]) -> List[Path]:
     files: List[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.suffix in (".yml", ".yaml") and p.stem != "synonyms"))
+            files.extend(sorted(p for p in path.iterdir() if p.suffix in (".yml", ".yaml") and p.stem not in SIDE_FILES))
         else:
             files.append(path)
     return files

@@ -49,6 +49,8 @@ class FaqEntry:
     line: int = 0
     keywords: Tuple[str, ...] = field(default=())  # one must appear in the question
     excludes: Tuple[str, ...] = field(default=())  # none may appear in the question
+    scope: Tuple[str, ...] = field(default=())  # what else it covers (products, parts, groups...)
+    not_covered: Tuple[str, ...] = field(default=())  # what it does not cover even if its text names it
 
     @property
     def questions(self) -> List[str]:

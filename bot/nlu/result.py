@@ -9,11 +9,21 @@ from bot.intents import FALLBACK_INTENT
 
 
 @dataclass(frozen=True)
+class PartIntent:
+    """The intent of one question of a multi-question message."""
+
+    text: str
+    intent: str | None
+    confidence: float
+
+
+@dataclass(frozen=True)
 class NluResult:
     intent: str | None
     confidence: float
     ranking: Tuple[Tuple[str, float], ...] = ()
     entities: Tuple[Dict[str, Any], ...] = field(default=())
+    parts: Tuple[PartIntent, ...] = ()  # only when the message asks two or more things
 
     @classmethod
     def from_parse(cls, data: Dict[str, Any]) -> NluResult:
@@ -26,7 +36,16 @@ class NluResult:
             confidence=float(intent.get("confidence") or 0.0),
             ranking=ranking,
             entities=tuple(data.get("entities") or ()),
+            parts=tuple(PartIntent(str(p.get("text") or ""), p.get("intent"), float(p.get("confidence") or 0.0))
+                        for p in data.get("question_parts") or () if isinstance(p, dict)),
         )
+
+    def part_intent(self, text: str) -> Tuple[str | None, float]:
+        """The intent of one question of the message; the message's own when it asks only one."""
+        for part in self.parts:
+            if part.text == text:
+                return part.intent, part.confidence
+        return self.top_real_intent()
 
     @property
     def is_fallback(self) -> bool:

@@ -52,6 +52,7 @@ class NewTicket:
     priority: int = 0
     faq_candidates: Sequence[Dict[str, Any]] = ()
     reply_target: Dict[str, Any] | None = None
+    draft_reply: str = ""  # the bot's answer for the questions the FAQ covers, for the operator to edit
 
 
 def _event(session: Session, ticket_id: int, kind: str, actor: str, from_status: str | None,
@@ -101,7 +102,7 @@ def submit(factory: sessionmaker[Session], new: NewTicket) -> int:
                     reason=new.reason, priority=new.priority, status=WAITING,
                     faq_candidates=json.dumps(list(new.faq_candidates), ensure_ascii=False),
                     reply_target=json.dumps(new.reply_target or {"receiver_id": new.fan_id}, ensure_ascii=False),
-                    created_at=now, updated_at=now,
+                    draft_reply=new.draft_reply, created_at=now, updated_at=now,
                 )).inserted_primary_key[0]
                 _add_message(session, ticket_id, new.fan_id, new.original_text, new.normalised_text)
                 _event(session, ticket_id, "created", "bot", None, WAITING, new.reason)

@@ -57,6 +57,8 @@ tickets = Table(
     Column("closed_at", DateTime(timezone=True), nullable=True),
     # Where an operator's reply goes: {"receiver_id"} for a DM, plus {"cid", "post_id"} for a comment.
     Column("reply_target", Text, nullable=False, server_default=text("'{}'")),
+    # The bot's answer for the questions the FAQ covers (a multi-question message with one uncovered).
+    Column("draft_reply", Text, nullable=False, server_default=text("''")),
     CheckConstraint(f"status IN {STATUSES!r}", name="ck_tickets_status"),
     Index("ix_tickets_queue", "status", "department", "priority", "created_at"),
     Index(

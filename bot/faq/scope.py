@@ -1,0 +1,119 @@
+"""Is the best FAQ entry really about what the fan asked? The answerability check after retrieval.
+
+Retrieval finds the nearest entry; a near miss (the speaker grille instead of the screen, company
+staff instead of students, a reseller instead of the official mall, a fix the fan already tried)
+scores high anyway. Every specific of the question (a product, a version, a part, a buyer group,
+a sales channel, a precondition, an extra ask) must be within the entry's scope: named in the
+entry's own text or in its `scope` list, and not in its `not_covered` list. The facets and their
+variants are in a staff-edited file (data/faq/scope.yml), so a department widens or narrows what
+counts without code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Sequence, Tuple
+
+import yaml
+
+from bot.faq.model import FaqEntry, Problem
+
+SCOPE_FILE = "scope.yml"
+# Facet groups: a value mentioned in the question must be covered by the entry.
+FACETS = ("products", "parts", "groups", "channels", "conditions", "extras")
+# Our own products: an entry that names some of them covers only those.
+OUR_PRODUCTS = re.compile(r"x5\s*pro|x5|a3|buds\s*3|watch\s*s2", re.IGNORECASE)
+_VERSION = re.compile(r"(?<![\d.])\d+\.\d+(?:\.\d+)?(?![\d.])")
+_MEMORY = re.compile(r"(\d{1,2})\s*(?:g|gb)?\s*\+\s*(\d{2,4}|1)\s*(t|tb|g|gb)?", re.IGNORECASE)
+
+
+def _memory_key(match: re.Match) -> str:
+    ram, rom, unit = match.group(1), match.group(2), (match.group(3) or "").lower()
+    return f"{ram}+{rom}{'t' if unit.startswith('t') else ''}"
+
+
+_SERIES = re.compile(r"x5\s*系列|x5\s*和\s*x5\s*pro", re.IGNORECASE)
+# The official mall is where a question is about unless it says otherwise: an entry that names
+# no sales channel covers it.
+IMPLICIT = {("channels", "云雀商城")}
+
+
+def specifics(text: str) -> Dict[str, set]:
+    """Versions, memory configurations and our products named in a text, in canonical form."""
+    products = {re.sub(r"\s+", "", p.lower()) for p in OUR_PRODUCTS.findall(text)}
+    if _SERIES.search(text):
+        products |= {"x5", "x5pro"}
+    return {
+        "version": set(_VERSION.findall(text)),
+        "memory": {_memory_key(m) for m in _MEMORY.finditer(text)},
+        "product": products,
+    }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    answerable: bool
+    reason: str = ""  # e.g. "parts:扬声器" - what the entry does not cover
+
+
+class ScopeLexicon:
+    """Facet values with their variants, matched as substrings (Chinese has no word boundaries)."""
+
+    def __init__(self, facets: Dict[str, Dict[str, Sequence[str]]]) -> None:
+        self._values: List[Tuple[str, str, re.Pattern]] = []
+        for facet, values in facets.items():
+            for value, variants in values.items():
+                words = sorted({value, *variants}, key=len, reverse=True)
+                self._values.append((facet, value, re.compile("|".join(re.escape(w) for w in words), re.I)))
+
+    def mentioned(self, text: str) -> List[Tuple[str, str]]:
+        return [(facet, value) for facet, value, pattern in self._values if pattern.search(text)]
+
+    def check(self, question: str, entry: FaqEntry) -> Verdict:
+        """Answerable when every specific of the question is within the entry's scope."""
+        body = " ".join([*entry.questions, entry.answer, entry.comment, *entry.scope])
+        asked, offered = specifics(question), specifics(body)
+        if asked["product"] and offered["product"] and not asked["product"] <= offered["product"]:
+            return Verdict(False, "products:" + ",".join(sorted(asked["product"] - offered["product"])))
+        for kind in ("version", "memory"):
+            # An entry that names no version ("分批推送，以官方公告为准") is about every version.
+            missing = asked[kind] - offered[kind] if offered[kind] else set()
+            if missing:
+                return Verdict(False, f"{kind}:" + ",".join(sorted(missing)))
+        covered = set(self.mentioned(body))
+        facets_named = {facet for facet, _ in covered}
+        excluded = set(self.mentioned(" ".join(entry.not_covered)))
+        for facet, value in self.mentioned(question):
+            if (facet, value) in excluded:
+                return Verdict(False, f"{facet}:{value}")
+            if (facet, value) in covered or ((facet, value) in IMPLICIT and facet not in facets_named):
+                continue
+            return Verdict(False, f"{facet}:{value}")
+        return Verdict(True)
+
+
+def load_scope(path: Path) -> Tuple[ScopeLexicon, List[Problem]]:
+    """The facet file `facet: {value: [variant, ...]}`; a missing file means no facets."""
+    if not path.exists():
+        return ScopeLexicon({}), []
+    fix = "每个分类下写成 `标准说法: [说法1, 说法2]`，分类只能是 " + "、".join(FACETS)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return ScopeLexicon({}), [Problem(str(path), mark.line + 1 if mark else 1, "yaml", f"YAML 格式错误：{exc}", fix)]
+    problems: List[Problem] = []
+    facets: Dict[str, Dict[str, List[str]]] = {}
+    if not isinstance(data, dict):
+        return ScopeLexicon({}), [Problem(str(path), 1, "scope", "范围词文件格式不对", fix)]
+    for facet, values in data.items():
+        if facet not in FACETS:
+            problems.append(Problem(str(path), 1, str(facet), f"不认识的分类 {facet!r}", fix))
+            continue
+        if not isinstance(values, dict) or not all(isinstance(v, list) for v in values.values()):
+            problems.append(Problem(str(path), 1, str(facet), f"分类 {facet} 的格式不对", fix))
+            continue
+        facets[facet] = {str(k): [str(v) for v in vs if str(v).strip()] for k, vs in values.items()}
+    return ScopeLexicon(facets), problems
