@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import List, Mapping, Sequence
 
@@ -19,7 +19,7 @@ from bot.faq.scope import ScopeLexicon
 from bot.intents import FAQ, HANDOFF, IGNORE, SOCIAL, info
 from bot.nlu.entities import PERSONAL_DATA_LABELS
 from bot.nlu.result import NluResult
-from bot.questions import split_questions
+from bot.questions import split_questions, topic_size
 from bot.settings import DEFAULT_ANSWER_THRESHOLD
 from bot.text import NormalisedText
 
@@ -72,6 +72,9 @@ ABOUT_US = re.compile(r"云雀|小雀|你们|贵司|官博|官方|小编|客服|
 # Words of our business: text with none of them and no confident intent is not for this account.
 OUR_BUSINESS = re.compile(r"商城|订单|下单|发货|快递|物流|退货|退款|换货|保修|售后|维修|抽奖|中奖|优惠|券|以旧换新|"
                           r"发票|分期|预售|新品|发布会|系统|升级|更新|手机|耳机|手表", re.IGNORECASE)
+# A follow-up question below this intent confidence or with this little topic of its own leans on
+# the question before it.
+LEAN_CONFIDENCE, LEAN_TOPIC = 0.5, 4
 # FAQ intents whose entries answer a reported problem, not only a question.
 SELF_HELP = frozenset({"ask_troubleshoot", "ask_known_issue"})
 PART_SEPARATOR = {COMMENT: " ", "dm": "\n"}
@@ -152,6 +155,9 @@ def _resolve(text: str, intent: str | None, confidence: float, matches: Sequence
     if intent_info is None or intent_info.kind != FAQ:
         reason = R_INTENT if intent_info is not None and intent_info.kind == HANDOFF else R_LOW_CONFIDENCE
         return _Part(text, intent, confidence, department, reason=reason)
+    if SPECIFIC.search(text):
+        return _Part(text, intent, confidence, "orders_logistics" if department == "orders_logistics" else department,
+                     reason=R_ORDER)
     if best is None or best.score < settings.match_threshold:
         return _Part(text, intent, confidence, department, reason=R_NOT_COVERED)
     verdict = scope.check(text, best.entry)
@@ -159,6 +165,14 @@ def _resolve(text: str, intent: str | None, confidence: float, matches: Sequence
         return _Part(text, intent, confidence, best.entry.department, reason=R_OUT_OF_SCOPE, detail=verdict.reason)
     return _Part(text, intent, confidence, best.entry.department, best.entry,
                  answer_score(confidence, best.score))
+
+
+def _leans_on(part: _Part, before: _Part | None) -> bool:
+    """A question too thin to stand alone, on the topic of the one before it, not a new request."""
+    kind = info(part.intent).kind if info(part.intent) else None
+    if before is None or kind == HANDOFF or part.reason == R_ORDER:
+        return False
+    return part.intent == before.intent or part.confidence < LEAN_CONFIDENCE or topic_size(part.text) <= LEAN_TOPIC
 
 
 def follow_up_query(previous: str, question: str) -> str:
@@ -193,7 +207,7 @@ def _answer_questions(message: NormalisedText, channel: str, nlu: NluResult, mat
             part_intent, part_conf = nlu.part_intent(question)
             kind = info(part_intent).kind if info(part_intent) else None
             own = _resolve(question, part_intent, part_conf, part_matches.get(question, ()), scope, settings)
-            if not own.covered and previous is not None:
+            if not own.covered and previous is not None and _leans_on(own, parts[-1] if parts else None):
                 # A follow-up that leans on the question before it ("截止到啥时候?", "会私信我吗"):
                 # covered when, read with that question, it finds the same entry.
                 joined = follow_up_query(previous, question)
@@ -232,7 +246,7 @@ def _answer_questions(message: NormalisedText, channel: str, nlu: NluResult, mat
 
 def _alarm(message: NormalisedText) -> bool:
     """A threat or a public warning in the fan's words, the quoted chain or a topic."""
-    chain = message.repost_chain
+    chain = message.chain_words
     return bool(ESCALATION.search(message.text) or ESCALATION.search(chain) or CHAIN_ALARM.search(chain)
                 or any(TOPIC_ALARM.search(t) for t in message.topics))
 
@@ -296,11 +310,18 @@ def decide(
         reply = None
         if best is not None and best.entry.intent == intent and best.score >= settings.match_threshold:
             reply = best.entry.reply(channel, now)  # e.g. the product team's fixed thank-you
-        return _handoff(department, R_ORDER if intent == "order_problem" else R_INTENT, intent,
-                        confidence, reply=reply, match=best)
+        out = _handoff(department, R_ORDER if intent == "order_problem" else R_INTENT, intent,
+                       confidence, reply=reply, match=best)
+        if len(split_questions(text)) > 1:
+            # The other questions may be in the FAQ: the operator gets their answers drafted.
+            drafted = _answer_questions(message, channel, nlu, matches, part_matches or {}, now, settings,
+                                        scope or ScopeLexicon({}))
+            out = replace(out, draft=drafted.draft)
+        return out
 
     # An FAQ topic.
-    if SPECIFIC.search(text) or (personal and intent_info.department == "orders_logistics"):
+    several = len(split_questions(text)) > 1
+    if (SPECIFIC.search(text) and not several) or (personal and intent_info.department == "orders_logistics"):
         return _handoff(department, R_ORDER, intent, confidence, match=best)
     if not split_questions(text):
         # Tells us something about a topic and asks nothing: no answer it never asked for. A problem

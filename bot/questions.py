@@ -62,6 +62,11 @@ def asks(clause: str, nominal: bool = True) -> bool:
     return len(core) <= _SHORT_QUERY_CHARS and not _STATEMENT.search(core) and not _SELF.match(core)
 
 
+def topic_size(piece: str) -> int:
+    """How many characters of a question say what it is about (question words and fillers aside)."""
+    return _topic_chars(piece)
+
+
 def _topic_chars(piece: str) -> int:
     """How much a piece says about its topic, once question words and fillers are gone."""
     rest = _FILLER.sub("", _WH.sub("", "".join(_WORD.findall(piece))))

@@ -27,6 +27,14 @@ _SPACES = re.compile(r"\s+")
 # Weibo fills an empty repost with this text: it is not the fan's own words.
 _EMPTY_REPOST_TEXTS = {"转发微博", "repost"}
 _CHAIN_ONLY_TEXTS = {"转发"}
+# Own words that only echo the quoted post ("同问", "+1"): the question is the quoted one.
+_ECHO = re.compile(
+    r"^(?:同问|同求|同|\+1|\+10086|1|顶|顶一下|顶上去|蹲|蹲一个|蹲蹲|蹲回复|求回复|求官方回复|求官方回答|求解答|求告知|"
+    r"官方回复一下|官方快回|小编回复一下|我也想知道|我也想问|我也是|一样|我也一样|一样的问题|同样的问题|问题同上|mark|码住|"
+    r"up|dd|求|求求了|急|急急急|在线等)[!！?？~～。.，,\s]*$",
+    re.IGNORECASE,
+)
+_CHAIN_SEGMENT = re.compile(r"//\s*@[^:：]{1,30}[:：]")
 # A salutation in front of a question says nothing about its topic ("你好，想问下A3能无线充电吗").
 _SALUTATION = re.compile(r"^(?:你好|您好|hello|hi|哈喽|哈啰|嗨|在吗|在不在|亲|请问一下|请问|问一下)[呀啊哈呢～~!！,，.。\s]*",
                          re.IGNORECASE)
@@ -44,6 +52,8 @@ class NormalisedText:
     topics: List[str] = field(default_factory=list)
     urls: List[str] = field(default_factory=list)
     repost_chain: str = ""
+    chain_words: str = ""  # the repost chain in the same canonical form as `text`
+    quoted: bool = False  # the text is the quoted question: the fan's own words only echoed it
 
     @property
     def is_empty(self) -> bool:
@@ -72,6 +82,31 @@ def _own_words(text: str) -> tuple[str, str]:
     return text[: match.start()], text[match.start():]
 
 
+def regional_words():
+    """The staff-edited regional lexicon (bot/regional.py), keys simplified like the text."""
+    from bot.regional import live_lexicon
+
+    return live_lexicon(to_simplified)
+
+
+def _quoted_question(chain: str) -> str:
+    """The newest words in a repost chain that are more than an echo or Weibo's filler."""
+    for segment in _CHAIN_SEGMENT.split(chain):
+        words = _clean(segment)
+        if words and words.lower() not in _EMPTY_REPOST_TEXTS and not _ECHO.match(words):
+            return words
+    return ""
+
+
+def _clean(text: str) -> str:
+    """Emoticons, topics and mentions out, simplified characters, regional words, one space."""
+    text = _EMOTICON.sub(" ", text)
+    text = _TOPIC.sub(" ", text)
+    text = _MENTION.sub(" ", text)
+    text = regional_words().apply(to_simplified(text))
+    return _SPACES.sub(" ", text).strip().lstrip("/ ").strip()
+
+
 def _strip_salutation(text: str) -> str:
     """Drop leading greetings when a real question follows; a bare greeting stays."""
     while True:
@@ -96,13 +131,15 @@ def normalise(raw: str) -> NormalisedText:
     topics = [t.strip() for t in _TOPIC.findall(own)]
     own = _TOPIC.sub(" ", own)
     mentions = _MENTION.findall(own)
-    own = _MENTION.sub(" ", own)
-    own = to_simplified(own)
-    own = _SPACES.sub(" ", own).strip()
     # A leading '/' would make Rasa read the message as an intent shortcut (/greet, /restart).
-    own = own.lstrip("/ ").strip()
+    own = _clean(own)
     if own.lower() in _EMPTY_REPOST_TEXTS or (own in _CHAIN_ONLY_TEXTS and chain):
         own = ""
+    quoted = False
+    if chain and (not own or _ECHO.match(own)) and own.lower() not in _EMPTY_REPOST_TEXTS:
+        question = _quoted_question(chain)
+        if question and own:
+            own, quoted = question, True
     own = _strip_salutation(own)
     return NormalisedText(
         text=own,
@@ -112,6 +149,8 @@ def normalise(raw: str) -> NormalisedText:
         topics=topics,
         urls=urls,
         repost_chain=chain.strip(),
+        chain_words=_clean(chain),
+        quoted=quoted,
     )
 
 

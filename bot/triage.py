@@ -21,7 +21,8 @@ from bot.questions import split_questions
 from bot.store.queue import NewTicket
 from bot.text import NormalisedText, normalise
 
-OUTPUT_FIELDS = ("id", "action", "department", "intent", "confidence", "faq_id", "reply")
+OUTPUT_FIELDS = ("id", "action", "department", "intent", "confidence", "faq_id", "reply", "reason",
+                 "answer_score", "candidate_reply")
 
 
 def china_now() -> datetime:

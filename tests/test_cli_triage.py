@@ -9,6 +9,7 @@ import pytest
 from bot.cli import main
 from bot.store import queue
 from bot.store.db import make_engine, make_session_factory
+from bot.triage import OUTPUT_FIELDS
 from tests.conftest import DEV_SET
 
 
@@ -39,7 +40,7 @@ def test_triage_writes_one_line_per_valid_input_in_order_and_queues_handoffs(tmp
     assert "line 6: missing field(s) channel" in err
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == ["a", "b", "d", "f"]
-    assert all(list(r) == ["id", "action", "department", "intent", "confidence", "faq_id", "reply"] for r in rows)
+    assert all(tuple(r) == OUTPUT_FIELDS for r in rows)
     by_id = {r["id"]: r for r in rows}
     assert by_id["a"]["action"] == "answer" and "3799" in by_id["a"]["reply"]
     assert (by_id["b"]["action"], by_id["b"]["department"]) == ("handoff", "orders_logistics")

@@ -34,9 +34,9 @@ CASES = [
     ("  保修\n\n多久  ", "保修 多久"),
     ("１２＋２５６的多少钱", "12+256的多少钱"),
     # traditional to simplified, Taiwan phrasing included
-    ("請問A3有沒有耳機孔？能不能插記憶卡？", "A3有没有耳机孔?能不能插记忆卡?"),
+    ("請問A3有沒有耳機孔？能不能插記憶卡？", "A3有没有耳机孔?能不能插存储卡?"),
     ("幾號開獎啊", "几号开奖啊"),
-    ("軟體更新後螢幕閃爍", "软体更新后萤幕闪烁"),
+    ("軟體更新後螢幕閃爍", "软件更新后屏幕闪烁"),  # OpenCC, then the regional lexicon
     # simplified text stays as it is (no 么 -> 幺)
     ("在么 怎么还没发货", "在么 怎么还没发货"),
     # counting mentions is a question, not a mention

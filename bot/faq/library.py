@@ -21,6 +21,8 @@ from bot.faq.index import FaqIndex, Synonyms
 from bot.faq.loader import faq_files, load_faq
 from bot.faq.model import Problem
 from bot.faq.scope import SCOPE_FILE, load_scope
+from bot.regional import FILE_NAME as REGIONAL_FILE
+from bot.regional import load_lexicon
 
 log = logging.getLogger(__name__)
 SYNONYMS_FILE = "synonyms.yml"
@@ -46,7 +48,8 @@ def build_index(directory: Path) -> Tuple[FaqIndex | None, List[Problem]]:
     entries, problems = load_faq([directory])
     synonyms, syn_problems = load_synonyms(directory / SYNONYMS_FILE)
     scope, scope_problems = load_scope(directory / SCOPE_FILE)
-    problems = problems + syn_problems + scope_problems
+    _lexicon, regional_problems = load_lexicon(directory / REGIONAL_FILE)
+    problems = problems + syn_problems + scope_problems + regional_problems
     if problems:
         return None, problems
     return FaqIndex(entries, synonyms, scope), []

@@ -1,0 +1,50 @@
+"""Splitting a message into its questions, and telling a question from a statement."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.questions import asks, is_statement, split_questions
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Watch S2能连苹果手机吗?另外商城支持哪些付款方式",
+     ["Watch S2能连苹果手机吗?", "商城支持哪些付款方式"]),
+    ("X5多少钱，有优惠吗", ["X5多少钱", "X5 有优惠吗"]),
+    ("X5 Pro什么时候发货，能开发票吗，支持花呗分期吗",
+     ["X5 Pro什么时候发货", "X5 Pro 能开发票吗", "X5 Pro 支持花呗分期吗"]),
+    ("X5多少钱?有什么颜色?", ["X5多少钱?", "X5 有什么颜色?"]),
+])
+def test_several_questions_are_split_and_later_ones_inherit_the_product(text, expected):
+    assert split_questions(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "X5能无线充电吗，支持多少瓦",  # the second piece has no topic of its own
+    "手机屏幕碎了可以修吗，大概多少钱",
+    "商城下单后一般多久发货?急用",  # a remark beside a question is context
+    "X5电池保修几年?看评论有人说两年 真的假的",
+    "还有货吗",  # 还有 here is a verb, not the connector
+])
+def test_one_question_with_context_stays_one(text):
+    assert len(split_questions(text)) == 1
+
+
+def test_statements_before_a_question_are_its_context():
+    assert split_questions("我是学生，X5有优惠吗?另外包邮吗") == ["我是学生，X5有优惠吗?", "X5 包邮吗"]
+
+
+@pytest.mark.parametrize("text", ["发布会直播看完了", "新买的表带到了", "以旧换新的款刚收到", "我想买A3",
+                                  "刚给爸妈各买了一台A3 开心"])
+def test_statements_ask_nothing(text):
+    assert is_statement(text)
+
+
+@pytest.mark.parametrize("text", ["X5价格", "A3防水", "保修期多久啊", "A3是不是防水", "Buds 3有没有黑色",
+                                  "x5支持无线充电", "请问A3多少钱", "A3防水嘛 天天骑小电驴"])
+def test_questions_and_short_queries_ask(text):
+    assert not is_statement(text)
+
+
+def test_a_short_remark_counts_as_a_query_only_alone():
+    assert asks("急用") and not asks("急用", nominal=False)

@@ -1,0 +1,85 @@
+"""The answerability check: a question's specifics must be within the nearest entry's scope."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.faq.library import build_index
+from bot.faq.model import FaqEntry
+from bot.faq.scope import ScopeLexicon, load_scope, specifics
+from tests.conftest import FAQ_DIR
+
+
+@pytest.fixture(scope="module")
+def index():
+    idx, problems = build_index(FAQ_DIR)
+    assert not problems
+    return idx
+
+
+def entry(text: str, **extra) -> FaqEntry:
+    return FaqEntry(id="e", department="pre_sales", question=text, answer=text, comment=text, **extra)
+
+
+LEXICON = ScopeLexicon({"parts": {"屏幕": ["屏幕", "换屏"], "扬声器": ["扬声器", "喇叭"]},
+                        "groups": {"学生": ["学生"], "企业员工": ["员工", "内购"]},
+                        "channels": {"云雀商城": ["商城"], "代理商": ["代理", "经销商"]}})
+
+
+@pytest.mark.parametrize("question,answerable", [
+    ("X5换屏多少钱", True),
+    ("X5喇叭坏了换一个多少钱", False),  # another part
+    ("学生买X5有优惠吗", True),
+    ("员工内购有优惠吗", False),  # another buyer group
+    ("商城买的能退吗", True),
+    ("代理商那买的能退吗", False),  # another sales channel
+])
+def test_a_specific_outside_the_entry_is_not_answerable(question, answerable):
+    e = entry("X5 换屏 899 元；学生在商城购买享教育优惠")
+    assert LEXICON.check(question, e).answerable is answerable
+
+
+def test_the_official_mall_is_implicit_for_an_entry_that_names_no_channel():
+    assert LEXICON.check("商城买的保修几年", entry("手机保修 1 年")).answerable
+    assert not LEXICON.check("代理买的保修几年", entry("商城购买的手机保修 1 年")).answerable
+
+
+def test_scope_widens_and_not_covered_narrows():
+    assert LEXICON.check("员工有优惠吗", entry("学生优惠", scope=("员工",))).answerable
+    verdict = LEXICON.check("代理买的能退吗", entry("商城和代理购买都可 7 天退货", not_covered=("代理",)))
+    assert not verdict.answerable and verdict.reason == "channels:代理商"
+
+
+@pytest.mark.parametrize("question,answerable", [
+    ("X5 Pro多少钱", False),  # entry names X5 only
+    ("X5 8+256多少钱", True),
+    ("X5 16+256多少钱", False),  # a configuration the entry does not list
+    ("X5升级3.0.2后wifi断", True),
+    ("X5升级3.0.5后wifi断", False),
+])
+def test_products_configurations_and_versions_must_be_the_entry_s(question, answerable):
+    e = entry("云雀 X5 8GB+256GB 3499 元，12GB+512GB 4299 元；3.0.2 版本 wifi 问题")
+    assert LEXICON.check(question, e).answerable is answerable
+
+
+def test_an_entry_about_the_x5_series_covers_the_pro():
+    assert specifics("X5 系列 12 期免息")["product"] == {"x5", "x5pro"}
+
+
+@pytest.mark.parametrize("question,entry_id", [
+    ("X5 喇叭坏了换一个多少钱", "screen-replacement-price"),
+    ("恢复出厂也试过了还是充不进电", "phone-not-charging"),
+    ("公司员工买X5有内部价吗", "education-discount"),
+    ("粉丝见面会可以两个人一起去吗", "fan-meetup-signup"),
+])
+def test_near_misses_against_the_real_faq(index, question, entry_id):
+    assert not index.scope.check(question, index.by_id[entry_id]).answerable
+
+
+def test_the_shipped_scope_file_loads_and_a_wrong_facet_is_reported(tmp_path):
+    lexicon, problems = load_scope(FAQ_DIR / "scope.yml")
+    assert not problems and lexicon.mentioned("喇叭") == [("parts", "扬声器")]
+    bad = tmp_path / "scope.yml"
+    bad.write_text("colours:\n  红色: [红]\n", encoding="utf-8")
+    _lexicon, problems = load_scope(bad)
+    assert problems and "colours" in problems[0].message
