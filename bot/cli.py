@@ -204,7 +204,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.evaluate import precision_coverage_curve, score
+    from bot.evaluate import by_group, precision_coverage_curve, score
 
     path = Path(args.labelled)
     results = _run_triage(path, args.batch_size, now=_now(args.now))
@@ -213,8 +213,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     report = score(cases, records)
     figures = report.figures()
     curve = precision_coverage_curve(cases, records)
+    groups = by_group(cases, records)
     if args.json:
-        print(json.dumps({**report.as_dict(), "curve": curve}, ensure_ascii=False, indent=2))
+        print(json.dumps({**report.as_dict(), "curve": curve, "groups": groups}, ensure_ascii=False, indent=2))
     else:
         print(f"cases: {report.total}")
         for name, value in figures.items():
@@ -228,6 +229,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         for expect in actions:
             row = report.confusion.get(expect, {})
             print(f"{expect:<10}" + "".join(f"{row.get(a, 0):>9}" for a in actions))
+        if groups:
+            print(f"\n{'family or kind':<16} {'cases':>6} {'correct':>8} {'answered':>9} {'ticketed':>9}")
+            for name, row in groups.items():
+                n = row["cases"]
+                print(f"{name:<16} {n:>6} {row['correct'] / n:>8.3f} {row['answered'] / n:>9.3f} "
+                      f"{row['ticketed'] / n:>9.3f}")
         if args.curve:
             print("\nprecision-coverage over the answer score threshold (answers below it become handoffs)")
             print(f"{'threshold':>9} {'answered':>9} {'precision':>9} {'coverage':>9}")

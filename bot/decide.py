@@ -11,11 +11,11 @@ import math
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import List, Mapping, Sequence
+from typing import Dict, Mapping, Sequence
 
 from bot.faq.index import Match
 from bot.faq.model import COMMENT, COMMENT_LIMIT, DM_LIMIT, FaqEntry
-from bot.faq.scope import ScopeLexicon
+from bot.faq.scope import PRODUCT_DEPARTMENT, ScopeLexicon, specifics
 from bot.intents import FAQ, HANDOFF, IGNORE, SOCIAL, info
 from bot.nlu.entities import PERSONAL_DATA_LABELS
 from bot.nlu.result import NluResult
@@ -46,14 +46,26 @@ R_STATEMENT = "statement"  # tells us something about a topic, asks nothing
 # Threats to go public and escalation words: these go to PR whatever the classifier says.
 ESCALATION = re.compile(
     r"(?<!\d)(?:12315|12345)(?!\d)|消协|消费者协会|黑猫|市场监管|工商局|律师|法院|起诉|维权|媒体曝光|去曝光|要曝光|曝光你们|"
-    r"虚假宣传|欺诈|骗子公司|投诉你们|举报你们|冒烟|爆炸|起火|自燃|炸了|鼓包|烫伤|上新闻|上热搜|等着瞧|走着瞧"
+    r"虚假宣传|欺诈|骗子公司|投诉你们|举报你们|冒烟|爆炸|起火|自燃|炸了|鼓包|烫伤|上新闻|上热搜|等着瞧|走着瞧|诉讼"
 )
+# Harm to a person from a device: a safety incident when a device of ours is named.
+SAFETY = re.compile(r"烫红|灼伤|起泡|过敏|漏电|电到|烫到")
+DEVICE = re.compile(r"手机|手表|耳机|充电|表带|x5|a3|buds|watch", re.IGNORECASE)
+# Commands for a phone's own voice assistant ("打开蓝牙", "放一首歌"): not said to an account.
+COMMAND = re.compile(r"^(?:请|帮我|麻烦)?(?:打开|关闭|关掉|开启|调高|调低|调大|调小|播放|放一首|放首|导航到|导航去|"
+                     r"定个|设个|设置一个|拨打|打电话给|发短信给|截个屏|截屏)")
+# A spam guess this sure is not a complaint, whatever words it borrows ("法院传票", a phone number).
+SURE_SPAM = 0.8
+# Anger at us: a complaint for PR whatever topic it is about.
+ANGER = re.compile(r"什么破|破服务|破手机|太差劲|差劲|垃圾服务|垃圾手机|垃圾客服|恶心|骗子|坑爹|气死|无语死了|太坑")
 # In a repost chain or a topic, a warning to other fans is a public complaint too.
-CHAIN_ALARM = re.compile(r"别买|不要买|千万别|避坑|避雷|踩雷|坑人|垃圾|智商税|翻车|退钱|骗钱|黑心")
+CHAIN_ALARM = re.compile(r"别买|不要买|千万别|避坑|避雷|踩雷|坑人|垃圾|智商税|翻车|退钱|骗钱|黑心|双标|拒保|成摆设|"
+                         r"质量问题|售后差|维权|曝光")
 TOPIC_ALARM = re.compile(r"质量|投诉|维权|翻车|避雷|避坑|差评|黑心|售后|骗|曝光|问题")
 # Words that make a statement about a topic a report of a problem rather than small talk.
 PROBLEM = re.compile(r"坏|故障|问题|不行|不能|没法|无法|失败|异常|卡顿|卡死|太慢|发烫|烫|断|bug|差|退|没到|没收到|"
-                     r"不动|丢|错|漏|少|破|碎|裂|划痕|闪退|黑屏|死机|重启|耗电|掉电|充不", re.IGNORECASE)
+                     r"不动|丢|错|漏|少|破|碎|裂|划痕|闪退|黑屏|死机|重启|耗电|掉电|充不|不可用|用不了|失效|"
+                     r"建议|希望|要是能|最好能|诚意", re.IGNORECASE)
 # A fan talking about one concrete order or device needs a human even when the topic is in the FAQ.
 SPECIFIC = re.compile(
     r"我的订单|订单号|单号|我(?:的|这)?(?:快递|包裹)|(?:物流|快递).{0,6}(?:不动|没更新|不更新|停)|还没(?:收到|到账|寄回)|"
@@ -68,13 +80,15 @@ SPAM = re.compile(
 GRATITUDE = re.compile(r"谢谢|感谢|多谢|thank|thx|辛苦", re.IGNORECASE)
 QUESTION = re.compile(r"[?？吗呢么嘛]|怎么|怎样|如何|多少|几|什么|啥|哪|能不能|可不可以|是不是|有没有|请问|求问")
 # Mentions of our products or of us: a comparison without them is not about us.
-ABOUT_US = re.compile(r"云雀|小雀|你们|贵司|官博|官方|小编|客服|x5|a3|buds|watch|care|天枢", re.IGNORECASE)
+ABOUT_US = re.compile(r"云雀|小雀|yunque|你们|贵司|官博|官方|小编|客服|x5|a3|buds|watch|care|天枢", re.IGNORECASE)
+# Our brand or a product name: a question about it deserves a human even when the intent is unsure.
+OUR_NAMES = re.compile(r"云雀|yunque|x5|a3|buds|watch\s*s|care\+|天枢", re.IGNORECASE)
 # Words of our business: text with none of them and no confident intent is not for this account.
 OUR_BUSINESS = re.compile(r"商城|订单|下单|发货|快递|物流|退货|退款|换货|保修|售后|维修|抽奖|中奖|优惠|券|以旧换新|"
                           r"发票|分期|预售|新品|发布会|系统|升级|更新|手机|耳机|手表", re.IGNORECASE)
 # A follow-up question below this intent confidence or with this little topic of its own leans on
 # the question before it.
-LEAN_CONFIDENCE, LEAN_TOPIC = 0.5, 4
+LEAN_CONFIDENCE, LEAN_TOPIC = 0.5, 3
 # FAQ intents whose entries answer a reported problem, not only a question.
 SELF_HELP = frozenset({"ask_troubleshoot", "ask_known_issue"})
 PART_SEPARATOR = {COMMENT: " ", "dm": "\n"}
@@ -158,11 +172,15 @@ def _resolve(text: str, intent: str | None, confidence: float, matches: Sequence
     if SPECIFIC.search(text):
         return _Part(text, intent, confidence, "orders_logistics" if department == "orders_logistics" else department,
                      reason=R_ORDER)
+    unmade = scope.unmade(text)
+    if unmade:
+        return _Part(text, intent, confidence, PRODUCT_DEPARTMENT, reason=R_OUT_OF_SCOPE, detail=f"products:{unmade}")
     if best is None or best.score < settings.match_threshold:
         return _Part(text, intent, confidence, department, reason=R_NOT_COVERED)
     verdict = scope.check(text, best.entry)
     if not verdict.answerable:
-        return _Part(text, intent, confidence, best.entry.department, reason=R_OUT_OF_SCOPE, detail=verdict.reason)
+        return _Part(text, intent, confidence, verdict.department or best.entry.department, reason=R_OUT_OF_SCOPE,
+                     detail=verdict.reason)
     return _Part(text, intent, confidence, best.entry.department, best.entry,
                  answer_score(confidence, best.score))
 
@@ -172,7 +190,7 @@ def _leans_on(part: _Part, before: _Part | None) -> bool:
     kind = info(part.intent).kind if info(part.intent) else None
     if before is None or kind == HANDOFF or part.reason == R_ORDER:
         return False
-    return part.intent == before.intent or part.confidence < LEAN_CONFIDENCE or topic_size(part.text) <= LEAN_TOPIC
+    return part.confidence < LEAN_CONFIDENCE or topic_size(part.text) <= LEAN_TOPIC
 
 
 def follow_up_query(previous: str, question: str) -> str:
@@ -181,11 +199,13 @@ def follow_up_query(previous: str, question: str) -> str:
 
 
 def _compose(parts: Sequence[_Part], channel: str, now: datetime) -> str:
-    entries: List[FaqEntry] = []
+    """One reply: each entry once, in the per-product wording for the products its questions name."""
+    chosen: Dict[str, tuple] = {}
     for part in parts:
-        if part.entry is not None and part.entry not in entries:
-            entries.append(part.entry)
-    return PART_SEPARATOR.get(channel, "\n").join(e.reply(channel, now) for e in entries)
+        if part.entry is not None:
+            entry, named = chosen.get(part.entry.id, (part.entry, set()))
+            chosen[part.entry.id] = (entry, named | specifics(part.text)["product"])
+    return PART_SEPARATOR.get(channel, "\n").join(e.reply(channel, now, frozenset(p)) for e, p in chosen.values())
 
 
 def _fits(reply: str, channel: str) -> bool:
@@ -209,15 +229,17 @@ def _answer_questions(message: NormalisedText, channel: str, nlu: NluResult, mat
             own = _resolve(question, part_intent, part_conf, part_matches.get(question, ()), scope, settings)
             if not own.covered and previous is not None and _leans_on(own, parts[-1] if parts else None):
                 # A follow-up that leans on the question before it ("截止到啥时候?", "会私信我吗"):
-                # covered when, read with that question, it finds the same entry.
+                # covered when, read with that question, it finds the same entry, within its scope.
                 joined = follow_up_query(previous, question)
                 with_context = part_matches.get(joined, ())
-                if with_context and any(p.entry == with_context[0].entry for p in parts if p.covered):
+                target = with_context[0].entry if with_context else None
+                if (target is not None and any(p.entry == target for p in parts if p.covered)
+                        and scope.check(joined, target).answerable):
                     previous = question
                     continue
-            if not own.covered and kind in (SOCIAL, IGNORE):
+            if not own.covered and kind == SOCIAL:
                 previous = question
-                continue  # "谢谢！" or a remark between two questions needs no answer
+                continue  # "谢谢！" between two questions needs no answer
             parts.append(own)
             previous = question
         if not parts:
@@ -244,11 +266,21 @@ def _answer_questions(message: NormalisedText, channel: str, nlu: NluResult, mat
                    faq_score=best.score if best else 0.0, answer_score=score, draft=draft)
 
 
+def _second_opinion(nlu: NluResult) -> str | None:
+    """The department of the best-ranked intent that has one (the runner-up of a small-talk guess)."""
+    for name, _conf in nlu.ranking:
+        intent_info = info(name)
+        if intent_info is not None and intent_info.department:
+            return intent_info.department
+    return None
+
+
 def _alarm(message: NormalisedText) -> bool:
     """A threat or a public warning in the fan's words, the quoted chain or a topic."""
     chain = message.chain_words
-    return bool(ESCALATION.search(message.text) or ESCALATION.search(chain) or CHAIN_ALARM.search(chain)
-                or any(TOPIC_ALARM.search(t) for t in message.topics))
+    safety = SAFETY.search(message.text) and DEVICE.search(message.text)
+    return bool(ESCALATION.search(message.text) or ANGER.search(message.text) or safety or ESCALATION.search(chain)
+                or CHAIN_ALARM.search(chain) or any(TOPIC_ALARM.search(t) for t in message.topics))
 
 
 def decide(
@@ -270,10 +302,14 @@ def decide(
         department = best.entry.department
 
     if message.is_empty:
+        if _alarm(message):  # a bare repost of a complaint about us: PR watches those
+            return _handoff("pr", R_COMPLAINT, intent, confidence, PRIORITY_HIGH)
         return Outcome(IGNORE, None, R_EMPTY, None, intent, confidence)
 
     text = message.text
     personal = [e for e in nlu.entities if e.get("entity") in PERSONAL_DATA_LABELS]
+    if (intent == "spam_ad" and confidence >= SURE_SPAM) or (COMMAND.match(text) and not QUESTION.search(text)):
+        return Outcome(IGNORE, None, R_IGNORE, None, intent, confidence)
     if _alarm(message) or (intent == "complaint" and confidence >= settings.intent_threshold):
         return _handoff("pr", R_COMPLAINT, intent, confidence, PRIORITY_HIGH)
     if SPAM.search(text) or (message.urls and (intent_info is None or intent_info.kind in (SOCIAL, IGNORE))):
@@ -298,9 +334,12 @@ def decide(
     if intent_info is None:
         return _handoff(department, R_LOW_CONFIDENCE, intent, confidence, match=best)
 
-    if intent_info.kind in (IGNORE, SOCIAL) and low_confidence and strong:
-        # Unsure it is small talk, and it reads like a manual question: let a human look.
-        return _handoff(best.entry.department, R_LOW_CONFIDENCE, intent, confidence, match=best)
+    if intent_info.kind in (IGNORE, SOCIAL) and low_confidence and (
+            strong or (OUR_NAMES.search(text) and split_questions(text) and not SPAM.search(text))):
+        # Unsure it is small talk, and it reads like a manual question or asks about our product:
+        # let a human look.
+        owner = _second_opinion(nlu) or (best.entry.department if best else None) or "pre_sales"
+        return _handoff(owner, R_LOW_CONFIDENCE, intent, confidence, match=best)
     if intent_info.kind == IGNORE:
         return Outcome(IGNORE, None, R_IGNORE, None, intent, confidence)
     if intent_info.kind == SOCIAL:

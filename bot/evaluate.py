@@ -143,3 +143,23 @@ def precision_coverage_curve(cases: Sequence[Dict[str, Any]], outputs: Sequence[
                       "precision": round(good / len(chosen), 4) if chosen else 1.0,
                       "coverage": round(good / answer_cases, 4) if answer_cases else 0.0})
     return curve
+
+
+GROUP_FIELDS = ("family", "kind")  # optional labels of a set: what kind of message each case is
+
+
+def by_group(cases: Sequence[Dict[str, Any]], outputs: Sequence[Dict[str, Any]]) -> Dict[str, Dict[str, Any]]:
+    """Per family (or kind) of case: how many, right, answered from the FAQ, and made tickets."""
+    by_id = {o["id"]: o for o in outputs}
+    groups: Dict[str, Dict[str, Any]] = {}
+    for case in cases:
+        out = by_id.get(str(case["id"]))
+        name = next((str(case[f]) for f in GROUP_FIELDS if case.get(f)), None)
+        if out is None or name is None:
+            continue
+        row = groups.setdefault(name, {"cases": 0, "correct": 0, "answered": 0, "ticketed": 0})
+        row["cases"] += 1
+        row["correct"] += judge(case, out)
+        row["answered"] += out["action"] == "answer"
+        row["ticketed"] += out["action"] == "handoff"
+    return dict(sorted(groups.items()))

@@ -96,8 +96,12 @@ def split_questions(text: str) -> List[str]:
     for sentence in sentences:
         pieces = [p for p in _CLAUSE.split(sentence) if p.strip()]
         asking = [asks(p, nominal=False) for p in pieces]
-        if sum(asking) >= 2 and all(asking) and all(_topic_chars(p) >= _MIN_TOPIC for p in pieces[1:]):
-            groups = pieces  # "X5多少钱，有优惠吗": two questions in one sentence
+        lead = next((i for i, a in enumerate(asking) if a), len(pieces))
+        rest = pieces[lead:]
+        if len(rest) >= 2 and all(asking[lead:]) and all(_topic_chars(p) >= _MIN_TOPIC for p in rest[1:]):
+            # "X5多少钱，有优惠吗" / "想买A3，电池多大、有没有耳机孔": several questions in one sentence
+            context.extend(pieces[:lead])
+            groups = rest
         else:
             one = len(sentences) == 1 and len(pieces) == 1
             groups = [sentence] if any(asking) or asks(sentence, nominal=one) else []

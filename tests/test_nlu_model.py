@@ -1,4 +1,4 @@
-"""Parses through the trained Rasa pipeline (normaliser, jieba, spaCy rules, DIET, fallback)."""
+"""Parses through the trained Rasa pipeline (normaliser, jieba, spaCy rules, linear classifier, fallback)."""
 
 from __future__ import annotations
 
@@ -57,9 +57,8 @@ def test_entities_come_from_the_spacy_component(parser):
             ("phone_number", "13812345678")} <= labels
 
 
-def test_batch_parse_equals_one_by_one(parser, monkeypatch):
-    # Several inference batches of different text lengths, as `bot triage` produces.
-    monkeypatch.setattr("bot.nlu.batch_diet.INFERENCE_BATCH_SIZE", 2)
+def test_batch_parse_equals_one_by_one(parser):
+    # One graph run over texts of different lengths, as `bot triage` produces, equals one at a time.
     texts = ["X5多少钱", "在吗", "物流三天没更新了 订单一直显示已发货 到底什么时候能到啊", "建议出个小屏版",
              "A3支持无线充电吗", "好", "升级3.0.2以后wifi老是断 打游戏一直掉线 烦死了 有没有办法"]
     batch = parser.parse_batch(texts)
@@ -67,3 +66,10 @@ def test_batch_parse_equals_one_by_one(parser, monkeypatch):
     for b, s in zip(batch, single):
         assert b.intent == s.intent
         assert b.confidence == pytest.approx(s.confidence, abs=1e-4)
+        assert b.parts == s.parts
+
+
+def test_each_question_of_a_multi_question_message_gets_its_own_intent(parser):
+    [result] = parser.parse_batch(["Watch S2能连苹果手机吗?另外商城支持哪些付款方式"])
+    assert [p.intent for p in result.parts] == ["ask_specs", "ask_order_policy"]
+    assert all(0 < p.confidence <= 1 for p in result.parts)

@@ -16,13 +16,14 @@ from typing import Dict, Iterable, List, Tuple
 import yaml
 
 from bot.faq.model import CHINA_TZ, COMMENT_LIMIT, DM_LIMIT, FaqEntry, Problem
+from bot.faq.scope import PRODUCT_NAMES, product_key
 from bot.intents import CATALOGUE, DEPARTMENTS
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 PERSONAL_DATA = re.compile(r"1[3-9]\d[- ]?\d{4}[- ]?\d{4}|\d{17}[\dXx]|YQ\d{8,}", re.IGNORECASE)
 ENTRY_FIELDS = {
     "id", "department", "intent", "question", "alternates", "answer", "comment",
-    "valid_from", "valid_until", "ended_answer", "keywords", "excludes", "scope", "not_covered",
+    "valid_from", "valid_until", "ended_answer", "keywords", "excludes", "scope", "not_covered", "by_product",
 }
 # Files of the FAQ directory that are not FAQ entries.
 SIDE_FILES = {"synonyms", "scope", "regional"}
@@ -170,6 +171,7 @@ class _FileChecker:
                 self.problem(entry[name].line, name, f"{name} 有 {len(value)} 个字，超过微博评论上限 {COMMENT_LIMIT} 字", f"缩短到 {COMMENT_LIMIT} 字以内")
             if value and PERSONAL_DATA.search(value):
                 self.problem(entry[name].line, name, "公开评论里出现了手机号/订单号/身份证号", "删掉个人信息，需要时写“已私信您”")
+        variants = self.variants(entry.get("by_product"))
         start = self.date(entry, "valid_from", end_of_day=False)
         end = self.date(entry, "valid_until", end_of_day=True)
         if start and end and end < start:
@@ -183,7 +185,40 @@ class _FileChecker:
             alternates=tuple(alternates), intent=intent, valid_from=start, valid_until=end,
             ended_answer=ended, file=self.label, line=line, keywords=tuple(keywords),
             excludes=tuple(excludes), scope=tuple(scope), not_covered=tuple(not_covered),
+            variants=tuple(variants),
         ))
+
+    def variants(self, node: _Node | None) -> List[Tuple[str, str, str]]:
+        """`by_product: {A3: {answer: ..., comment: ...}}`: per-product wording, checked like the rest."""
+        if node is None or node.value is None:
+            return []
+        if not isinstance(node.value, dict):
+            self.problem(node.line, "by_product", "by_product 应该是“产品: 答复”的格式",
+                         "写成 `by_product:`，下一行缩进写 `A3:`，再缩进写 answer 和 comment")
+            return []
+        out = []
+        for name, item in node.value.items():
+            key = product_key(name)
+            if key is None:
+                self.problem(item.line, "by_product", f"不认识的产品 {name!r}", f"产品只能是：{', '.join(PRODUCT_NAMES)}")
+                continue
+            if not isinstance(item.value, dict):
+                self.problem(item.line, "by_product", f"{name} 下面要写 answer 和 comment", "缩进写 `answer:` 和 `comment:`")
+                continue
+            answer = self.text(item.value, "answer", item.line, required=True)
+            comment = self.text(item.value, "comment", item.line, required=True)
+            if answer and len(answer) >= DM_LIMIT:
+                self.problem(item.value["answer"].line, "by_product", f"{name} 的私信回复有 {len(answer)} 个字",
+                             f"缩短到 {DM_LIMIT - 1} 字以内")
+            if comment and len(comment) > COMMENT_LIMIT:
+                self.problem(item.value["comment"].line, "by_product", f"{name} 的评论回复有 {len(comment)} 个字",
+                             f"缩短到 {COMMENT_LIMIT} 字以内")
+            if comment and PERSONAL_DATA.search(comment):
+                self.problem(item.value["comment"].line, "by_product", "公开评论里出现了手机号/订单号/身份证号",
+                             "删掉个人信息")
+            if answer and comment:
+                out.append((key, answer, comment))
+        return out
 
     def string_list(self, node: _Node | None, name: str, noun: str) -> List[str]:
         if node is None or node.value is None:

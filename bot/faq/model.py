@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import List, Tuple
+from typing import AbstractSet, List, Tuple
 
 # The manuals' dates are Beijing time.
 CHINA_TZ = timezone(timedelta(hours=8))
@@ -51,6 +51,9 @@ class FaqEntry:
     excludes: Tuple[str, ...] = field(default=())  # none may appear in the question
     scope: Tuple[str, ...] = field(default=())  # what else it covers (products, parts, groups...)
     not_covered: Tuple[str, ...] = field(default=())  # what it does not cover even if its text names it
+    # (product, answer, comment): the reply for a fan who asks about that product only, so an
+    # A3 owner is not told the X5's price too.
+    variants: Tuple[Tuple[str, str, str], ...] = field(default=())
 
     @property
     def questions(self) -> List[str]:
@@ -64,8 +67,14 @@ class FaqEntry:
             return "upcoming"
         return "active"
 
-    def reply(self, channel: str, now: datetime) -> str:
-        """The text to send: the ended notice after the end, else the comment or DM answer."""
+    def reply(self, channel: str, now: datetime, products: AbstractSet[str] = frozenset()) -> str:
+        """The text to send: the ended notice after the end, else the comment or DM answer, in the
+        per-product wording when the fan asked about one product that has one (several products
+        get the general text, which names them all)."""
         if self.status(now) == "ended" and self.ended_answer:
             return self.ended_answer
+        by_product = {p: (answer, comment) for p, answer, comment in self.variants}
+        if len(products) == 1 and next(iter(products)) in by_product:
+            answer, comment = by_product[next(iter(products))]
+            return comment if channel == COMMENT else answer
         return self.comment if channel == COMMENT else self.answer

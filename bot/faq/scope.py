@@ -34,10 +34,31 @@ def _memory_key(match: re.Match) -> str:
     return f"{ram}+{rom}{'t' if unit.startswith('t') else ''}"
 
 
+# Our products as staff write them, and the canonical key the checks compare.
+PRODUCT_NAMES = ("X5", "X5 Pro", "A3", "Buds 3", "Watch S2")
+KNOWN_MODELS = frozenset(re.sub(r"\s+", "", n.lower()) for n in PRODUCT_NAMES)
+# Anything shaped like one of our model names ("X6", "A3 Pro", "Buds 3 Pro", "Watch S3").
+_MODEL = re.compile(r"(?<![a-z0-9])(?:[xa]\s?\d{1,2}(?:\s*(?:pro\s*max|pro\+?|max|ultra|plus|mini|lite|se|s|e)(?![a-z]))?"
+                    r"|buds\s*\d+(?:\s*pro)?|watch\s*s?\d+(?:\s*pro)?)", re.IGNORECASE)
+
+
+def product_key(name: str) -> str | None:
+    """'X5 Pro' / 'x5pro' -> 'x5pro'; None for a name that is not one of our products."""
+    key = re.sub(r"\s+", "", str(name).lower())
+    return key if key in KNOWN_MODELS else None
+
+
+def unknown_models(text: str) -> set:
+    """Model names of ours that do not exist ("X6", "A3 Pro"): a wish for the product team."""
+    return {k for k in (re.sub(r"\s+", "", m.lower()) for m in _MODEL.findall(text)) if k not in KNOWN_MODELS}
+
+
 _SERIES = re.compile(r"x5\s*系列|x5\s*和\s*x5\s*pro", re.IGNORECASE)
 # The official mall is where a question is about unless it says otherwise: an entry that names
 # no sales channel covers it.
 IMPLICIT = {("channels", "云雀商城")}
+# A product we do not make is a wish for the product team (company.md's routing).
+PRODUCT_DEPARTMENT = "product"
 
 
 def specifics(text: str) -> Dict[str, set]:
@@ -56,6 +77,7 @@ def specifics(text: str) -> Dict[str, set]:
 class Verdict:
     answerable: bool
     reason: str = ""  # e.g. "parts:扬声器" - what the entry does not cover
+    department: str | None = None  # who owns the uncovered specific, when it is not the entry's department
 
 
 class ScopeLexicon:
@@ -66,14 +88,26 @@ class ScopeLexicon:
         for facet, values in facets.items():
             for value, variants in values.items():
                 words = sorted({value, *variants}, key=len, reverse=True)
-                self._values.append((facet, value, re.compile("|".join(re.escape(w) for w in words), re.I)))
+                # "re:..." is a pattern ("re:还是.{0,6}断"): staff write words, a developer the odd pattern.
+                alternatives = [w[3:] if w.startswith("re:") else re.escape(w) for w in words]
+                self._values.append((facet, value, re.compile("|".join(alternatives), re.I)))
 
     def mentioned(self, text: str) -> List[Tuple[str, str]]:
         return [(facet, value) for facet, value, pattern in self._values if pattern.search(text)]
 
+    def unmade(self, text: str) -> str | None:
+        """A product we do not make that the text names (a model like "X6", or a laptop), if any."""
+        models = sorted(unknown_models(text))
+        if models:
+            return models[0]
+        return next((value for facet, value in self.mentioned(text) if facet == "products"), None)
+
     def check(self, question: str, entry: FaqEntry) -> Verdict:
         """Answerable when every specific of the question is within the entry's scope."""
         body = " ".join([*entry.questions, entry.answer, entry.comment, *entry.scope])
+        new_models = unknown_models(question) - unknown_models(body)
+        if new_models:
+            return Verdict(False, "products:" + ",".join(sorted(new_models)), PRODUCT_DEPARTMENT)
         asked, offered = specifics(question), specifics(body)
         if asked["product"] and offered["product"] and not asked["product"] <= offered["product"]:
             return Verdict(False, "products:" + ",".join(sorted(asked["product"] - offered["product"])))
@@ -86,11 +120,11 @@ class ScopeLexicon:
         facets_named = {facet for facet, _ in covered}
         excluded = set(self.mentioned(" ".join(entry.not_covered)))
         for facet, value in self.mentioned(question):
-            if (facet, value) in excluded:
-                return Verdict(False, f"{facet}:{value}")
-            if (facet, value) in covered or ((facet, value) in IMPLICIT and facet not in facets_named):
+            if (facet, value) in covered and (facet, value) not in excluded:
                 continue
-            return Verdict(False, f"{facet}:{value}")
+            if (facet, value) in IMPLICIT and facet not in facets_named and (facet, value) not in excluded:
+                continue
+            return Verdict(False, f"{facet}:{value}", PRODUCT_DEPARTMENT if facet == "products" else None)
         return Verdict(True)
 
 

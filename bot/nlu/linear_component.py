@@ -96,6 +96,10 @@ class LinearIntentClassifier(GraphComponent):
         live = [i for i, t in enumerate(texts) if t]
         rankings = self._model.rank([texts[i] for i in live] + flat, RANKING_LENGTH)
         whole, part_rankings = rankings[: len(live)], iter(rankings[len(live):])
+        for message, text in zip(messages, texts):
+            if not text:  # nothing of the fan's own (an empty repost): no intent, as Rasa expects
+                message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
+                message.set("intent_ranking", [], add_to_output=True)
         for i, ranking in zip(live, whole):
             message = messages[i]
             name, confidence = ranking[0]
