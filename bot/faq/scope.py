@@ -22,7 +22,7 @@ from bot.faq.model import FaqEntry, Problem
 
 SCOPE_FILE = "scope.yml"
 # Facet groups: a value mentioned in the question must be covered by the entry.
-FACETS = ("products", "parts", "groups", "channels", "conditions", "extras")
+FACETS = ("products", "parts", "specs", "services", "groups", "channels", "conditions", "extras")
 # Our own products: an entry that names some of them covers only those.
 OUR_PRODUCTS = re.compile(r"x5\s*pro|x5|a3|buds\s*3|watch\s*s2", re.IGNORECASE)
 _VERSION = re.compile(r"(?<![\d.])\d+\.\d+(?:\.\d+)?(?![\d.])")
