@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Dict, Mapping, Sequence
 
-from bot.faq.index import Match
+from bot.faq.index import FaqIndex, Match
 from bot.faq.model import COMMENT, COMMENT_LIMIT, DM_LIMIT, FaqEntry
 from bot.faq.scope import PRODUCT_DEPARTMENT, ScopeLexicon, specifics
 from bot.intents import FAQ, HANDOFF, IGNORE, SOCIAL, info
@@ -86,9 +86,9 @@ OUR_NAMES = re.compile(r"云雀|yunque|x5|a3|buds|watch\s*s|care\+|天枢", re.I
 # Words of our business: text with none of them and no confident intent is not for this account.
 OUR_BUSINESS = re.compile(r"商城|订单|下单|发货|快递|物流|退货|退款|换货|保修|售后|维修|抽奖|中奖|优惠|券|以旧换新|"
                           r"发票|分期|预售|新品|发布会|系统|升级|更新|手机|耳机|手表", re.IGNORECASE)
-# A follow-up question below this intent confidence or with this little topic of its own leans on
-# the question before it.
-LEAN_CONFIDENCE, LEAN_TOPIC = 0.5, 3
+# A question the classifier takes for a human's topic may still be a follow-up below this confidence;
+# a follow-up with more topic than LEAN_TOPIC characters must have LEAN_COVERAGE of its words in the entry.
+LEAN_CONFIDENCE, LEAN_TOPIC, LEAN_COVERAGE = 0.8, 3, 0.5
 # FAQ intents whose entries answer a reported problem, not only a question.
 SELF_HELP = frozenset({"ask_troubleshoot", "ask_known_issue"})
 PART_SEPARATOR = {COMMENT: " ", "dm": "\n"}
@@ -149,10 +149,16 @@ class _Part:
     score: float = 0.0
     reason: str = ""
     detail: str = ""
+    extra: FaqEntry | None = None  # a second entry, when the question names two things ("换电池和换屏")
+    matches: Tuple[Match, ...] = ()
 
     @property
     def covered(self) -> bool:
         return self.entry is not None
+
+    @property
+    def entries(self) -> Tuple[FaqEntry, ...]:
+        return tuple(e for e in (self.entry, self.extra) if e is not None)
 
 
 def answer_score(intent_confidence: float, faq_score: float) -> float:
@@ -164,33 +170,69 @@ def _resolve(text: str, intent: str | None, confidence: float, matches: Sequence
              scope: ScopeLexicon, settings: DecideSettings) -> _Part:
     intent_info = info(intent)
     best = matches[0] if matches else None
+    found = tuple(matches)
     department = intent_info.department if intent_info and intent_info.department else (
         best.entry.department if best else None)
     if intent_info is None or intent_info.kind != FAQ:
         reason = R_INTENT if intent_info is not None and intent_info.kind == HANDOFF else R_LOW_CONFIDENCE
-        return _Part(text, intent, confidence, department, reason=reason)
+        return _Part(text, intent, confidence, department, reason=reason, matches=found)
     if SPECIFIC.search(text):
-        return _Part(text, intent, confidence, "orders_logistics" if department == "orders_logistics" else department,
-                     reason=R_ORDER)
+        return _Part(text, intent, confidence, department, reason=R_ORDER, matches=found)
     unmade = scope.unmade(text)
     if unmade:
-        return _Part(text, intent, confidence, PRODUCT_DEPARTMENT, reason=R_OUT_OF_SCOPE, detail=f"products:{unmade}")
+        return _Part(text, intent, confidence, PRODUCT_DEPARTMENT, reason=R_OUT_OF_SCOPE, detail=f"products:{unmade}",
+                     matches=found)
     if best is None or best.score < settings.match_threshold:
-        return _Part(text, intent, confidence, department, reason=R_NOT_COVERED)
+        return _Part(text, intent, confidence, department, reason=R_NOT_COVERED, matches=found)
     verdict = scope.check(text, best.entry)
-    if not verdict.answerable:
-        return _Part(text, intent, confidence, verdict.department or best.entry.department, reason=R_OUT_OF_SCOPE,
-                     detail=verdict.reason)
-    return _Part(text, intent, confidence, best.entry.department, best.entry,
-                 answer_score(confidence, best.score))
+    if verdict.answerable:
+        return _Part(text, intent, confidence, best.entry.department, best.entry, answer_score(confidence, best.score),
+                     matches=found)
+    second = matches[1] if len(matches) > 1 else None
+    if second is not None and second.score >= settings.match_threshold and scope.several(text) \
+            and scope.check(text, best.entry, second.entry).answerable:
+        # Two things in one question, each the subject of an entry: both entries together answer it.
+        return _Part(text, intent, confidence, best.entry.department, best.entry,
+                     answer_score(confidence, second.score), extra=second.entry, matches=found)
+    return _Part(text, intent, confidence, verdict.department or best.entry.department, reason=R_OUT_OF_SCOPE,
+                 detail=verdict.reason, matches=found)
 
 
 def _leans_on(part: _Part, before: _Part | None) -> bool:
-    """A question too thin to stand alone, on the topic of the one before it, not a new request."""
+    """A question that may be a follow-up of the one before it rather than a new request."""
     kind = info(part.intent).kind if info(part.intent) else None
-    if before is None or kind == HANDOFF or part.reason == R_ORDER:
+    if before is None or part.reason == R_ORDER or part.detail.startswith("products:"):
         return False
-    return part.confidence < LEAN_CONFIDENCE or topic_size(part.text) <= LEAN_TOPIC
+    return kind != HANDOFF or part.confidence < LEAN_CONFIDENCE
+
+
+def _about(part: _Part, entry: FaqEntry, faq: FaqIndex | None) -> bool:
+    """The follow-up says little of its own, or what it says the entry knows."""
+    if topic_size(part.text) <= LEAN_TOPIC:
+        return True
+    if faq is not None:
+        return faq.coverage(part.text, entry) >= LEAN_COVERAGE
+    return any(m.entry == entry and m.coverage >= LEAN_COVERAGE for m in part.matches)
+
+
+def _fewest_entries(parts: List[_Part], scope: ScopeLexicon, settings: DecideSettings) -> List[_Part]:
+    """Answer a question with an entry another question already brought when it covers this one too
+    ("见面会几个名额？在哪报名？": one entry says both), so the reply stays short."""
+    chosen = [e for p in parts for e in p.entries]
+    out: List[_Part] = []
+    for part in parts:
+        if part.covered and part.extra is None:
+            for match in part.matches:
+                if (match.entry in chosen and match.entry != part.entry and match.score >= settings.match_threshold
+                        and scope.check(part.text, match.entry).answerable):
+                    part = replace(part, entry=match.entry)
+                    break
+        earlier = [p.score for p in out if p.covered and p.entry == part.entry]
+        if part.covered and earlier:
+            # A second question on the same entry ("会私信我吗") is as sure as the first one.
+            part = replace(part, score=max(part.score, *earlier))
+        out.append(part)
+    return out
 
 
 def follow_up_query(previous: str, question: str) -> str:
@@ -202,9 +244,9 @@ def _compose(parts: Sequence[_Part], channel: str, now: datetime) -> str:
     """One reply: each entry once, in the per-product wording for the products its questions name."""
     chosen: Dict[str, tuple] = {}
     for part in parts:
-        if part.entry is not None:
-            entry, named = chosen.get(part.entry.id, (part.entry, set()))
-            chosen[part.entry.id] = (entry, named | specifics(part.text)["product"])
+        for found in part.entries:
+            entry, named = chosen.get(found.id, (found, set()))
+            chosen[found.id] = (entry, named | specifics(part.text)["product"])
     return PART_SEPARATOR.get(channel, "\n").join(e.reply(channel, now, frozenset(p)) for e, p in chosen.values())
 
 
@@ -214,8 +256,9 @@ def _fits(reply: str, channel: str) -> bool:
 
 def _answer_questions(message: NormalisedText, channel: str, nlu: NluResult, matches: Sequence[Match],
                       part_matches: Mapping[str, Sequence[Match]], now: datetime, settings: DecideSettings,
-                      scope: ScopeLexicon) -> Outcome:
+                      faq: FaqIndex | None) -> Outcome:
     """An FAQ topic: answer only when every question is covered, confidently, within the entry's scope."""
+    scope = faq.scope if faq is not None else ScopeLexicon({})
     intent, confidence = nlu.top_real_intent()
     questions = split_questions(message.text)
     if len(questions) <= 1:
@@ -234,7 +277,7 @@ def _answer_questions(message: NormalisedText, channel: str, nlu: NluResult, mat
                 with_context = part_matches.get(joined, ())
                 target = with_context[0].entry if with_context else None
                 if (target is not None and any(p.entry == target for p in parts if p.covered)
-                        and scope.check(joined, target).answerable):
+                        and scope.check(joined, target).answerable and _about(own, target, faq)):
                     previous = question
                     continue
             if not own.covered and kind == SOCIAL:
@@ -244,6 +287,7 @@ def _answer_questions(message: NormalisedText, channel: str, nlu: NluResult, mat
             previous = question
         if not parts:
             parts = [_resolve(message.text, intent, confidence, matches, scope, settings)]
+        parts = _fewest_entries(parts, scope, settings)
     covered = [p for p in parts if p.covered]
     draft = _compose(covered, channel, now) if covered else None
     missing = [p for p in parts if not p.covered]
@@ -254,7 +298,7 @@ def _answer_questions(message: NormalisedText, channel: str, nlu: NluResult, mat
                        priority=PRIORITY_NORMAL, faq_score=best.score if best else 0.0, draft=draft,
                        detail=first.detail)
     score = min(p.score for p in parts)
-    entry_ids = ",".join(dict.fromkeys(p.entry.id for p in parts if p.entry))
+    entry_ids = ",".join(dict.fromkeys(e.id for p in parts for e in p.entries))
     department = parts[0].department
     if not _fits(draft or "", channel):
         return Outcome(HANDOFF_ACTION, department, R_TOO_LONG, None, intent, confidence, faq_id=entry_ids,
@@ -291,7 +335,7 @@ def decide(
     now: datetime,
     settings: DecideSettings = DecideSettings(),
     part_matches: Mapping[str, Sequence[Match]] | None = None,
-    scope: ScopeLexicon | None = None,
+    faq: FaqIndex | None = None,
 ) -> Outcome:
     """Exactly one outcome for one message; see docs/architecture.md for the rules in prose."""
     intent, confidence = nlu.top_real_intent()
@@ -322,6 +366,12 @@ def decide(
         return Outcome(IGNORE, None, R_IGNORE, None, intent, confidence)
 
     if personal and channel == COMMENT:
+        if intent_info is not None and intent_info.kind == FAQ and not SPECIFIC.search(text):
+            # A manual question with a phone number beside it: the answer never repeats the number.
+            out = _answer_questions(message, channel, nlu, matches, part_matches or {}, now, settings,
+                                    faq)
+            if out.action == ANSWER:
+                return out
         return _handoff(department or "orders_logistics", R_PERSONAL_DATA, intent, confidence,
                         PRIORITY_ELEVATED, reply=PERSONAL_DATA_REPLY)
 
@@ -354,7 +404,7 @@ def decide(
         if len(split_questions(text)) > 1:
             # The other questions may be in the FAQ: the operator gets their answers drafted.
             drafted = _answer_questions(message, channel, nlu, matches, part_matches or {}, now, settings,
-                                        scope or ScopeLexicon({}))
+                                        faq)
             out = replace(out, draft=drafted.draft)
         return out
 
@@ -370,4 +420,4 @@ def decide(
         if intent not in SELF_HELP:
             return _handoff(department, R_LOW_CONFIDENCE, intent, confidence, match=best)
     return _answer_questions(message, channel, nlu, matches, part_matches or {}, now, settings,
-                             scope or ScopeLexicon({}))
+                             faq)

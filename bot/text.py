@@ -28,15 +28,16 @@ _SPACES = re.compile(r"\s+")
 _EMPTY_REPOST_TEXTS = {"转发微博", "repost"}
 _CHAIN_ONLY_TEXTS = {"转发"}
 # Own words that only echo the quoted post ("同问", "+1"): the question is the quoted one.
-_ECHO = re.compile(
-    r"^(?:同问|同求|同|\+1|\+10086|1|顶|顶一下|顶上去|蹲|蹲一个|蹲蹲|蹲回复|求回复|求官方回复|求官方回答|求解答|求告知|"
-    r"官方回复一下|官方快回|小编回复一下|我也想知道|我也想问|我也是|一样|我也一样|一样的问题|同样的问题|问题同上|mark|码住|"
-    r"up|dd|求|求求了|急|急急急|在线等)[!！?？~～。.，,\s]*$",
-    re.IGNORECASE,
-)
+_ECHO_TOKEN = (r"同问|同求|\+1|\+10086|顶一?下?|顶上去|蹲一?[个下]?|蹲蹲|求官方回复|求官方回答|求回复|求回答|求解答|求告知|"
+               r"官方快?回复一?下?|官方快回|官方回答一?下?|小编回复一?下?|小编快回|一个官方回复|官方回复|我也想知道|我也想问|"
+               r"我也是|我也一样|一样的问题|同样的问题|问题同上|一样|mark|码住|up|dd|在线等|急急急|急|求求了|求|同|1")
+_ECHO = re.compile(rf"^(?:(?:{_ECHO_TOKEN})[!！?？~～。.，,\s]*)+$", re.IGNORECASE)
+# "…多少钱？谢谢" : thanks after a question says nothing about its topic.
+_TRAILING_THANKS = re.compile(r"[,，.。!！\s]*(?:谢谢|感谢|多谢|thx|thanks|thank you)[啦了呀哈啊～~!！。.\s]*$", re.IGNORECASE)
 _CHAIN_SEGMENT = re.compile(r"//\s*@[^:：]{1,30}[:：]")
 # A salutation in front of a question says nothing about its topic ("你好，想问下A3能无线充电吗").
-_SALUTATION = re.compile(r"^(?:你好|您好|hello|hi|哈喽|哈啰|嗨|在吗|在不在|亲|请问一下|请问|问一下)[呀啊哈呢～~!！,，.。\s]*",
+_SALUTATION = re.compile(r"^(?:你好|您好|hello|hi|哈喽|哈啰|嗨|在吗|在不在|亲|请问一下|请问|问一下|小白求问|新人求问|求问|"
+                         r"弱弱地?问一?下?|想问一下|想问下|想问|问下)[呀啊哈呢～~!！,，.。\s]*",
                          re.IGNORECASE)
 _MIN_QUESTION_CHARS = 4
 
@@ -108,7 +109,10 @@ def _clean(text: str) -> str:
 
 
 def _strip_salutation(text: str) -> str:
-    """Drop leading greetings when a real question follows; a bare greeting stays."""
+    """Drop leading greetings and trailing thanks when a real question remains; a bare greeting stays."""
+    match = _TRAILING_THANKS.search(text)
+    if match and match.start() >= _MIN_QUESTION_CHARS:
+        text = text[: match.start()]
     while True:
         match = _SALUTATION.match(text)
         if not match or len(text) - match.end() < _MIN_QUESTION_CHARS:

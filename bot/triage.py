@@ -138,7 +138,7 @@ class Triage:
         matches = found[0]
         part_matches: Mapping[str, Sequence[Match]] = {q[0]: m for q, m in zip(queries[1:], found[1:])}
         outcome = decide(message, inbound.channel, nlu, matches, self._clock(), self.settings,
-                         part_matches, index.scope)
+                         part_matches, index)
         return Triaged(inbound, message, nlu, tuple(matches), outcome)
 
     def decide_parsed(self, inbound: Inbound, message: NormalisedText, nlu: NluResult) -> Triaged:

@@ -202,6 +202,17 @@ class FaqIndex:
             for score, i, coverage in scored[:limit]
         ]
 
+    def coverage(self, text: str, entry: FaqEntry) -> float:
+        """The idf-weighted share of the text's informative words that the entry's texts contain."""
+        try:
+            i = self.entries.index(entry)
+        except ValueError:
+            return 0.0
+        words = {t for t in self._analyse(text) if not t.startswith("#") and t not in NEUTRAL}
+        weights = {w: float(self._idf[self._vocab[w]]) if w in self._vocab else self._max_idf for w in words}
+        total = sum(weights.values())
+        return sum(v for w, v in weights.items() if w in self._entry_words[i]) / total if total else 1.0
+
     def _best_phrasing(self, sims: np.ndarray, entry_index: int) -> str:
         docs = np.flatnonzero(self._owners == entry_index)
         return self._docs[docs[np.argmax(sims[docs])]]

@@ -95,6 +95,11 @@ class ScopeLexicon:
     def mentioned(self, text: str) -> List[Tuple[str, str]]:
         return [(facet, value) for facet, value, pattern in self._values if pattern.search(text)]
 
+    def several(self, text: str) -> bool:
+        """Does the text name two values of one facet ("换电池和换屏": two parts)?"""
+        facets = [facet for facet, _value in self.mentioned(text)]
+        return len(facets) != len(set(facets))
+
     def unmade(self, text: str) -> str | None:
         """A product we do not make that the text names (a model like "X6", or a laptop), if any."""
         models = sorted(unknown_models(text))
@@ -102,9 +107,10 @@ class ScopeLexicon:
             return models[0]
         return next((value for facet, value in self.mentioned(text) if facet == "products"), None)
 
-    def check(self, question: str, entry: FaqEntry) -> Verdict:
-        """Answerable when every specific of the question is within the entry's scope."""
-        body = " ".join([*entry.questions, entry.answer, entry.comment, *entry.scope])
+    def check(self, question: str, *entries: FaqEntry) -> Verdict:
+        """Answerable when every specific of the question is within the scope of the entries together."""
+        body = " ".join(t for e in entries for t in [*e.questions, e.answer, e.comment, *e.scope])
+        not_covered = [t for e in entries for t in e.not_covered]
         new_models = unknown_models(question) - unknown_models(body)
         if new_models:
             return Verdict(False, "products:" + ",".join(sorted(new_models)), PRODUCT_DEPARTMENT)
@@ -118,7 +124,7 @@ class ScopeLexicon:
                 return Verdict(False, f"{kind}:" + ",".join(sorted(missing)))
         covered = set(self.mentioned(body))
         facets_named = {facet for facet, _ in covered}
-        excluded = set(self.mentioned(" ".join(entry.not_covered)))
+        excluded = set(self.mentioned(" ".join(not_covered)))
         for facet, value in self.mentioned(question):
             if (facet, value) in covered and (facet, value) not in excluded:
                 continue
