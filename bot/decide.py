@@ -81,6 +81,7 @@ GRATITUDE = re.compile(r"谢谢|感谢|多谢|thank|thx|辛苦", re.IGNORECASE)
 QUESTION = re.compile(r"[?？吗呢么嘛]|怎么|怎样|如何|多少|几|什么|啥|哪|能不能|可不可以|是不是|有没有|请问|求问")
 # Mentions of our products or of us: a comparison without them is not about us.
 ABOUT_US = re.compile(r"云雀|小雀|yunque|你们|贵司|官博|官方|小编|客服|x5|a3|buds|watch|care|天枢", re.IGNORECASE)
+RIVAL_LOOKUP = "rival_brand"  # the lookup table of other brands (data/nlu/lookups.yml)
 # Our brand or a product name: a question about it deserves a human even when the intent is unsure.
 OUR_NAMES = re.compile(r"云雀|yunque|x5|a3|buds|watch\s*s|care\+|天枢", re.IGNORECASE)
 # Words of our business: text with none of them and no confident intent is not for this account.
@@ -362,7 +363,9 @@ def decide(
     if thanks_only and (intent_info is None or intent_info.kind != HANDOFF):
         return Outcome(SOCIAL, None, R_SOCIAL, SOCIAL_REPLIES["thanks"] if channel != COMMENT else None,
                        intent, confidence)
-    if intent == "compare_competitor" and not ABOUT_US.search(text):
+    if (intent == "compare_competitor" or RIVAL_LOOKUP in nlu.lookups) and not ABOUT_US.search(text) \
+            and not (intent_info is not None and intent_info.kind == HANDOFF and confidence >= settings.intent_threshold):
+        # Another brand's phone, nothing of ours: not for this account.
         return Outcome(IGNORE, None, R_IGNORE, None, intent, confidence)
 
     if personal and channel == COMMENT:

@@ -115,3 +115,10 @@ def test_short_threats_and_quality_hashtags_escalate(triage, text):
 def test_products_we_do_not_make_are_suggestions_for_product(triage, text):
     o = outcome(triage, text)
     assert (o.action, o.department) == ("handoff", "product")
+
+
+@pytest.mark.parametrize("ours,rival", [("云雀的保修期多久", "小米的保修期多久"), ("A3防水吗", "三星手机防水吗"),
+                                        ("X5充不进电怎么办", "OPPO手机充不进电怎么办")])
+def test_the_same_question_about_another_brand_gets_nothing(triage, ours, rival):
+    assert outcome(triage, ours).action == "answer"
+    assert outcome(triage, rival).action == "ignore"

@@ -14,7 +14,7 @@ CASES = [
     ("转发微博", ""),
     ("转发", "转发"),
     # a salutation before a real question is dropped; a bare greeting stays
-    ("你好，想问下A3能不能无线充电？", "想问下A3能不能无线充电?"),
+    ("你好，想问下A3能不能无线充电？", "A3能不能无线充电?"),
     ("您好 请问 X5多少钱", "X5多少钱"),
     ("你好呀", "你好呀"),
     ("在吗", "在吗"),

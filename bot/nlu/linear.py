@@ -58,6 +58,10 @@ class LinearIntentModel:
     def labels(self) -> List[str]:
         return [] if self._clf is None else [str(c) for c in self._clf.classes_]
 
+    def lookups_in(self, text: str) -> List[str]:
+        """The lookup tables (data/nlu/lookups.yml) that the text names something of."""
+        return [name for name, pattern in self._lookup_patterns if pattern.search(text)]
+
     def _word_tokens(self, text: str) -> List[str]:
         from bot.faq.index import analyse  # the FAQ search's jieba (same user dictionary)
 

@@ -26,6 +26,7 @@ from bot.questions import split_questions
 log = logging.getLogger(__name__)
 PARTS = "question_parts"  # [{"text", "intent", "confidence"}] when a message asks two or more things
 ASKS = "asks_question"
+LOOKUPS = "lookup_hits"  # names of the lookup tables the text matches ("rival_brand", "our_brand")
 RANKING_LENGTH = 10
 MODEL_FILE = "linear_intent.npz"
 
@@ -106,6 +107,7 @@ class LinearIntentClassifier(GraphComponent):
             message.set(INTENT, {"name": name, "confidence": confidence}, add_to_output=True)
             message.set("intent_ranking", [{"name": n, "confidence": c} for n, c in ranking], add_to_output=True)
             message.set(ASKS, bool(parts[i]), add_to_output=True)
+            message.set(LOOKUPS, self._model.lookups_in(texts[i]), add_to_output=True)
             if len(parts[i]) >= 2:
                 rows = []
                 for text in parts[i]:

@@ -24,6 +24,7 @@ class NluResult:
     ranking: Tuple[Tuple[str, float], ...] = ()
     entities: Tuple[Dict[str, Any], ...] = field(default=())
     parts: Tuple[PartIntent, ...] = ()  # only when the message asks two or more things
+    lookups: Tuple[str, ...] = ()  # lookup tables the text matched (data/nlu/lookups.yml)
 
     @classmethod
     def from_parse(cls, data: Dict[str, Any]) -> NluResult:
@@ -38,6 +39,7 @@ class NluResult:
             entities=tuple(data.get("entities") or ()),
             parts=tuple(PartIntent(str(p.get("text") or ""), p.get("intent"), float(p.get("confidence") or 0.0))
                         for p in data.get("question_parts") or () if isinstance(p, dict)),
+            lookups=tuple(str(name) for name in data.get("lookup_hits") or ()),
         )
 
     def part_intent(self, text: str) -> Tuple[str | None, float]:
