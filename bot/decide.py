@@ -19,7 +19,7 @@ from bot.faq.scope import PRODUCT_DEPARTMENT, ScopeLexicon, specifics
 from bot.intents import FAQ, HANDOFF, IGNORE, SOCIAL, info
 from bot.nlu.entities import PERSONAL_DATA_LABELS
 from bot.nlu.result import NluResult
-from bot.questions import split_questions, topic_size
+from bot.questions import split_questions
 from bot.settings import DEFAULT_ANSWER_THRESHOLD
 from bot.text import NormalisedText
 
@@ -88,8 +88,10 @@ OUR_NAMES = re.compile(r"云雀|yunque|x5|a3|buds|watch\s*s|care\+|天枢", re.I
 OUR_BUSINESS = re.compile(r"商城|订单|下单|发货|快递|物流|退货|退款|换货|保修|售后|维修|抽奖|中奖|优惠|券|以旧换新|"
                           r"发票|分期|预售|新品|发布会|系统|升级|更新|手机|耳机|手表", re.IGNORECASE)
 # A question the classifier takes for a human's topic may still be a follow-up below this confidence;
-# a follow-up with more topic than LEAN_TOPIC characters must have LEAN_COVERAGE of its words in the entry.
-LEAN_CONFIDENCE, LEAN_TOPIC, LEAN_COVERAGE = 0.8, 3, 0.5
+# a follow-up must have LEAN_COVERAGE of its informative words in the entry it leans on.
+LEAN_CONFIDENCE, LEAN_COVERAGE = 0.8, 0.5
+# How many of the best matches may stand in for the nearest one when it misses a specific.
+ALTERNATIVES = 3
 # FAQ intents whose entries answer a reported problem, not only a question.
 SELF_HELP = frozenset({"ask_troubleshoot", "ask_known_issue"})
 PART_SEPARATOR = {COMMENT: " ", "dm": "\n"}
@@ -189,6 +191,12 @@ def _resolve(text: str, intent: str | None, confidence: float, matches: Sequence
     if verdict.answerable:
         return _Part(text, intent, confidence, best.entry.department, best.entry, answer_score(confidence, best.score),
                      matches=found)
+    for other in matches[1:ALTERNATIVES]:
+        # The nearest entry misses a specific that a close runner-up names ("芯片"): that one answers.
+        if other.score >= settings.match_threshold and other.entry.intent == intent \
+                and scope.check(text, other.entry).answerable:
+            return _Part(text, intent, confidence, other.entry.department, other.entry,
+                         answer_score(confidence, other.score), matches=found)
     second = matches[1] if len(matches) > 1 else None
     if second is not None and second.score >= settings.match_threshold and scope.several(text) \
             and scope.check(text, best.entry, second.entry).answerable:
@@ -208,9 +216,7 @@ def _leans_on(part: _Part, before: _Part | None) -> bool:
 
 
 def _about(part: _Part, entry: FaqEntry, faq: FaqIndex | None) -> bool:
-    """The follow-up says little of its own, or what it says the entry knows."""
-    if topic_size(part.text) <= LEAN_TOPIC:
-        return True
+    """What the follow-up says of its own ("截止", "私信", "纸质"), the entry knows."""
     if faq is not None:
         return faq.coverage(part.text, entry) >= LEAN_COVERAGE
     return any(m.entry == entry and m.coverage >= LEAN_COVERAGE for m in part.matches)

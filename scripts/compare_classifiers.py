@@ -71,7 +71,7 @@ class SvmModel(LinearIntentModel):
         from sklearn.svm import LinearSVC
 
         x = self._features(texts, fit=True)
-        self._clf = CalibratedClassifierCV(LinearSVC(C=0.5), cv=3, method="sigmoid").fit(x, list(labels))
+        self._clf = CalibratedClassifierCV(LinearSVC(C=0.5), cv=3, method="sigmoid").fit(x, np.asarray(labels))
         return self
 
 
@@ -124,13 +124,16 @@ def main() -> int:
         ("logistic regression C=10, chars only", lambda: LinearIntentModel(LinearConfig(c=10, words=False))),
         ("linear SVM + sigmoid calibration, chars+words+lookups", lambda: SvmModel(LinearConfig(lookups=lookups))),
     ]
-    rows = [run_linear(name, make, texts, labels, args.folds) for name, make in candidates]
-    if args.diet_results:
-        rows.append(read_diet(Path(args.diet_results)))
-    print(f"{'candidate':<56} {'macro F1':>8} {'acc':>6} {'ECE':>6} {'train s':>8} {'msg/s':>8}")
-    for r in rows:
+    print(f"{'candidate':<56} {'macro F1':>8} {'acc':>6} {'ECE':>6} {'train s':>8} {'msg/s':>8}", flush=True)
+
+    def show(r: Dict[str, float]) -> None:
         print(f"{r['name']:<56} {r['macro_f1']:>8.3f} {r['accuracy']:>6.3f} {r['ece']:>6.3f} "
-              f"{r['train_s_per_fold']:>8.1f} {r['msgs_per_s']:>8.0f}")
+              f"{r['train_s_per_fold']:>8.1f} {r['msgs_per_s']:>8.0f}", flush=True)
+
+    if args.diet_results:
+        show(read_diet(Path(args.diet_results)))
+    for name, make in candidates:
+        show(run_linear(name, make, texts, labels, args.folds))
     return 0
 
 

@@ -46,7 +46,9 @@ STOPWORDS = frozenset(
 # Words that carry no topic on this account (fillers, the brand itself): ignored by coverage.
 NEUTRAL = frozenset(
     "云雀 手机 官方 小编 求问 小白 蹲 急 急急急 哈哈 哈哈哈 家人们 救命 真的 到底 就是 现在 一个 这个 那个 然后 "
-    "还是 怎么办 如何 知道 有人 大家 同问 pls 请 您好 你好 想问 问下 问问 一般 多久 多少 几 吗 不 没 没有 呢 哪".split()
+    "还是 怎么办 如何 知道 有人 大家 同问 pls 请 您好 你好 想问 问下 问问 一般 多久 多少 几 吗 不 没 没有 呢 哪 "
+    "不是 是不是 会不会 能不能 可不可以 有没有 要不要 用不用 行不行 还能 能够 这种 那种 的话 一下 大概 是否 可否 "
+    "到 去 来 啥时候 什么时候 时候 几点 需要 能用 用 要 给 让 把 对 跟 和 与 或者 吧 啦 嘛".split()
 )
 
 
