@@ -19,7 +19,7 @@ from bot.faq.scope import PRODUCT_DEPARTMENT, ScopeLexicon, specifics
 from bot.intents import FAQ, HANDOFF, IGNORE, SOCIAL, info
 from bot.nlu.entities import PERSONAL_DATA_LABELS
 from bot.nlu.result import NluResult
-from bot.questions import split_questions
+from bot.questions import asks, split_questions
 from bot.settings import DEFAULT_ANSWER_THRESHOLD
 from bot.text import NormalisedText
 
@@ -83,7 +83,11 @@ QUESTION = re.compile(r"[?？吗呢么嘛]|怎么|怎样|如何|多少|几|什�
 ABOUT_US = re.compile(r"云雀|小雀|yunque|你们|贵司|官博|官方|小编|客服|x5|a3|buds|watch|care|天枢", re.IGNORECASE)
 RIVAL_LOOKUP = "rival_brand"  # the lookup table of other brands (data/nlu/lookups.yml)
 # Our brand or a product name: a question about it deserves a human even when the intent is unsure.
-OUR_NAMES = re.compile(r"云雀|yunque|x5|a3|buds|watch\s*s|care\+|天枢", re.IGNORECASE)
+OUR_NAMES = re.compile(r"云雀|yunque|x5|a3|buds|watch\s*s|(?<![a-z])care\+|天枢", re.IGNORECASE)
+# Words that speak to the account itself.
+ADDRESSED = re.compile(r"你们|贵司|小编|官博|云雀")
+# A wish for something we do not offer ("求出个曜石黑", "希望出小屏版"): a suggestion for product.
+SUGGESTION = re.compile(r"求出|希望出|建议出|出个|出一款|出一个|再出|能不能出|可以出|建议|希望能|希望你们|希望可以")
 # Words of our business: text with none of them and no confident intent is not for this account.
 OUR_BUSINESS = re.compile(r"商城|订单|下单|发货|快递|物流|退货|退款|换货|保修|售后|维修|抽奖|中奖|优惠|券|以旧换新|"
                           r"发票|分期|预售|新品|发布会|系统|升级|更新|手机|耳机|手表", re.IGNORECASE)
@@ -222,7 +226,8 @@ def _about(part: _Part, entry: FaqEntry, faq: FaqIndex | None) -> bool:
     return any(m.entry == entry and m.coverage >= LEAN_COVERAGE for m in part.matches)
 
 
-def _fewest_entries(parts: List[_Part], scope: ScopeLexicon, settings: DecideSettings) -> List[_Part]:
+def _fewest_entries(parts: List[_Part], scope: ScopeLexicon, settings: DecideSettings,
+                    faq: FaqIndex | None) -> List[_Part]:
     """Answer a question with an entry another question already brought when it covers this one too
     ("见面会几个名额？在哪报名？": one entry says both), so the reply stays short."""
     chosen = [e for p in parts for e in p.entries]
@@ -231,7 +236,7 @@ def _fewest_entries(parts: List[_Part], scope: ScopeLexicon, settings: DecideSet
         if part.covered and part.extra is None:
             for match in part.matches:
                 if (match.entry in chosen and match.entry != part.entry and match.score >= settings.match_threshold
-                        and scope.check(part.text, match.entry).answerable):
+                        and scope.check(part.text, match.entry).answerable and _about(part, match.entry, faq)):
                     part = replace(part, entry=match.entry)
                     break
         earlier = [p.score for p in out if p.covered and p.entry == part.entry]
@@ -294,7 +299,7 @@ def _answer_questions(message: NormalisedText, channel: str, nlu: NluResult, mat
             previous = question
         if not parts:
             parts = [_resolve(message.text, intent, confidence, matches, scope, settings)]
-        parts = _fewest_entries(parts, scope, settings)
+        parts = _fewest_entries(parts, scope, settings, faq)
     covered = [p for p in parts if p.covered]
     draft = _compose(covered, channel, now) if covered else None
     missing = [p for p in parts if not p.covered]
@@ -369,7 +374,8 @@ def decide(
     if thanks_only and (intent_info is None or intent_info.kind != HANDOFF):
         return Outcome(SOCIAL, None, R_SOCIAL, SOCIAL_REPLIES["thanks"] if channel != COMMENT else None,
                        intent, confidence)
-    if (intent == "compare_competitor" or RIVAL_LOOKUP in nlu.lookups) and not ABOUT_US.search(text) \
+    about_us = OUR_NAMES.search(text) or ADDRESSED.search(text)
+    if ((intent == "compare_competitor" and not ABOUT_US.search(text)) or (RIVAL_LOOKUP in nlu.lookups and not about_us)) \
             and not (intent_info is not None and intent_info.kind == HANDOFF and confidence >= settings.intent_threshold):
         # Another brand's phone, nothing of ours: not for this account.
         return Outcome(IGNORE, None, R_IGNORE, None, intent, confidence)
@@ -421,6 +427,13 @@ def decide(
     several = len(split_questions(text)) > 1
     if (SPECIFIC.search(text) and not several) or (personal and intent_info.department == "orders_logistics"):
         return _handoff(department, R_ORDER, intent, confidence, match=best)
+    if message.mentions and not asks(text, nominal=False):
+        # "抽奖 @小红 @小蓝": words for the friends it tags, not a question to us.
+        return Outcome(SOCIAL, None, R_STATEMENT, None, intent, confidence)
+    if SUGGESTION.search(text):
+        drafted = _answer_questions(message, channel, nlu, matches, part_matches or {}, now, settings, faq)
+        return _handoff(PRODUCT_DEPARTMENT, R_INTENT, intent, confidence) if drafted.draft is None else replace(
+            _handoff(PRODUCT_DEPARTMENT, R_INTENT, intent, confidence), draft=drafted.draft)
     if not split_questions(text):
         # Tells us something about a topic and asks nothing: no answer it never asked for. A problem
         # the manual has self-help for ("升了3.0.2以后wifi老是断") is a request for that help.

@@ -22,10 +22,11 @@ from bot.faq.model import FaqEntry, Problem
 
 SCOPE_FILE = "scope.yml"
 # Facet groups: a value mentioned in the question must be covered by the entry.
-FACETS = ("products", "parts", "specs", "services", "groups", "channels", "conditions", "extras")
+FACETS = ("products", "parts", "specs", "services", "groups", "channels", "regions", "brands", "conditions", "extras")
 # Our own products: an entry that names some of them covers only those.
 OUR_PRODUCTS = re.compile(r"x5\s*pro|x5|a3|buds\s*3|watch\s*s2", re.IGNORECASE)
 _VERSION = re.compile(r"(?<![\d.])\d+\.\d+(?:\.\d+)?(?![\d.])")
+_STORAGE = re.compile(r"(?<![\d+])(\d{2,4}|[12])\s*(tb|t|gb|g)(?![a-z0-9+])", re.IGNORECASE)
 _MEMORY = re.compile(r"(\d{1,2})\s*(?:g|gb)?\s*\+\s*(\d{2,4}|1)\s*(t|tb|g|gb)?", re.IGNORECASE)
 
 
@@ -53,6 +54,9 @@ def unknown_models(text: str) -> set:
     return {k for k in (re.sub(r"\s+", "", m.lower()) for m in _MODEL.findall(text)) if k not in KNOWN_MODELS}
 
 
+# A number with a unit of the manuals ("24期", "3天", "50元"): an entry answers it only if it names it.
+_AMOUNT = re.compile(r"(?<![\d.])(\d+)\s*(?:期|天|个月|年|元|块|次|台|小时|瓦|w(?![a-z])|%)", re.IGNORECASE)
+_NUMBER = re.compile(r"\d+")
 _SERIES = re.compile(r"x5\s*系列|x5\s*和\s*x5\s*pro", re.IGNORECASE)
 # The official mall is where a question is about unless it says otherwise: an entry that names
 # no sales channel covers it.
@@ -69,7 +73,10 @@ def specifics(text: str) -> Dict[str, set]:
     return {
         "version": set(_VERSION.findall(text)),
         "memory": {_memory_key(m) for m in _MEMORY.finditer(text)},
+        "storage": {f"{n}{u[0].lower()}" for n, u in _STORAGE.findall(_MEMORY.sub(" ", text))}
+        | {_memory_key(m).split("+")[1] + ("" if _memory_key(m).endswith("t") else "g") for m in _MEMORY.finditer(text)},
         "product": products,
+        "amount": set(_AMOUNT.findall(_MEMORY.sub(" ", _VERSION.sub(" ", text)))),
     }
 
 
@@ -117,11 +124,14 @@ class ScopeLexicon:
         asked, offered = specifics(question), specifics(body)
         if asked["product"] and offered["product"] and not asked["product"] <= offered["product"]:
             return Verdict(False, "products:" + ",".join(sorted(asked["product"] - offered["product"])))
-        for kind in ("version", "memory"):
+        for kind in ("version", "memory", "storage"):
             # An entry that names no version ("分批推送，以官方公告为准") is about every version.
             missing = asked[kind] - offered[kind] if offered[kind] else set()
             if missing:
                 return Verdict(False, f"{kind}:" + ",".join(sorted(missing)))
+        amounts = asked["amount"] - set(_NUMBER.findall(body))
+        if amounts:
+            return Verdict(False, "amount:" + ",".join(sorted(amounts)))
         covered = set(self.mentioned(body))
         facets_named = {facet for facet, _ in covered}
         excluded = set(self.mentioned(" ".join(not_covered)))
