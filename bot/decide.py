@@ -94,6 +94,8 @@ OUR_BUSINESS = re.compile(r"商城|订单|下单|发货|快递|物流|退货|退
 # A question the classifier takes for a human's topic may still be a follow-up below this confidence;
 # a follow-up must have LEAN_COVERAGE of its informative words in the entry it leans on.
 LEAN_CONFIDENCE, LEAN_COVERAGE = 0.8, 0.5
+# Social intents that a question part may be and still need no answer.
+PLEASANTRIES = frozenset({"greet", "thanks"})
 # How many of the best matches may stand in for the nearest one when it misses a specific.
 ALTERNATIVES = 3
 # FAQ intents whose entries answer a reported problem, not only a question.
@@ -292,7 +294,7 @@ def _answer_questions(message: NormalisedText, channel: str, nlu: NluResult, mat
                         and scope.check(joined, target).answerable and _about(own, target, faq)):
                     previous = question
                     continue
-            if not own.covered and kind == SOCIAL:
+            if not own.covered and part_intent in PLEASANTRIES and part_conf >= settings.intent_threshold:
                 previous = question
                 continue  # "谢谢！" between two questions needs no answer
             parts.append(own)

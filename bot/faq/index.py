@@ -36,6 +36,7 @@ def products(text: str) -> frozenset:
     """Canonical product names mentioned in a text ('x5 pro' and 'x5pro' are one)."""
     return frozenset(re.sub(r"\s+", "", m.lower()) for m in PRODUCTS.findall(text))
 OTHER_DEPARTMENT_FACTOR = 0.8
+PRODUCT_WORDS = frozenset("x5 pro a3 buds watch s2 云雀".split())
 SAME_INTENT_BONUS = 0.08
 _KEEP = re.compile(r"[\u4e00-\u9fffA-Za-z0-9+.]+")
 STOPWORDS = frozenset(
@@ -210,7 +211,9 @@ class FaqIndex:
             i = self.entries.index(entry)
         except ValueError:
             return 0.0
-        words = {t for t in self._analyse(text) if not t.startswith("#") and t not in NEUTRAL}
+        # Product names are the scope check's business: here only what is asked about them counts.
+        words = {t for t in self._analyse(text) if not t.startswith("#") and t not in NEUTRAL
+                 and t not in PRODUCT_WORDS and not t.isdigit()}
         weights = {w: float(self._idf[self._vocab[w]]) if w in self._vocab else self._max_idf for w in words}
         total = sum(weights.values())
         return sum(v for w, v in weights.items() if w in self._entry_words[i]) / total if total else 1.0
