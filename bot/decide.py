@@ -21,7 +21,7 @@ from bot.nlu.entities import PERSONAL_DATA_LABELS
 from bot.nlu.result import NluResult
 from bot.questions import asks, split_questions
 from bot.settings import DEFAULT_ANSWER_THRESHOLD
-from bot.text import NormalisedText
+from bot.text import NormalisedText, to_simplified
 
 ANSWER, HANDOFF_ACTION = "answer", "handoff"
 ACTIONS = ("answer", "social", "handoff", "ignore")
@@ -46,7 +46,7 @@ R_STATEMENT = "statement"  # tells us something about a topic, asks nothing
 # Threats to go public and escalation words: these go to PR whatever the classifier says.
 ESCALATION = re.compile(
     r"(?<!\d)(?:12315|12345)(?!\d)|消协|消费者协会|黑猫|市场监管|工商局|律师|法院|起诉|维权|媒体曝光|去曝光|要曝光|曝光你们|"
-    r"虚假宣传|欺诈|骗子公司|投诉你们|举报你们|冒烟|爆炸|起火|自燃|炸了|鼓包|烫伤|上新闻|上热搜|等着瞧|走着瞧|诉讼"
+    r"虚假宣传|欺诈|骗子公司|投诉你们|举报你们|冒烟|爆炸|起火|自燃|炸了|鼓包|烫伤|上新闻|上热搜|等着瞧|走着瞧|诉讼|火花|着火|报纸|记者|连登"
 )
 # Harm to a person from a device: a safety incident when a device of ours is named.
 SAFETY = re.compile(r"烫红|灼伤|起泡|过敏|漏电|电到|烫到")
@@ -57,11 +57,12 @@ COMMAND = re.compile(r"^(?:请|帮我|麻烦)?(?:打开|关闭|关掉|开启|调
 # A spam guess this sure is not a complaint, whatever words it borrows ("法院传票", a phone number).
 SURE_SPAM = 0.8
 # Anger at us: a complaint for PR whatever topic it is about.
-ANGER = re.compile(r"什么破|破服务|破手机|太差劲|差劲|垃圾服务|垃圾手机|垃圾客服|恶心|骗子|坑爹|气死|无语死了|太坑")
+ANGER = re.compile(r"什么破|破服务|破手机|太差劲|差劲|垃圾服务|垃圾手机|垃圾客服|恶心|骗子|坑爹|气死|无语死了|太坑|"
+                   r"删差评|删评论|控评|装死|截图为证|我都截图了")
 # In a repost chain or a topic, a warning to other fans is a public complaint too.
 CHAIN_ALARM = re.compile(r"别买|不要买|千万别|避坑|避雷|踩雷|坑人|垃圾|智商税|翻车|退钱|骗钱|黑心|双标|拒保|成摆设|"
-                         r"质量问题|售后差|维权|曝光")
-TOPIC_ALARM = re.compile(r"质量|投诉|维权|翻车|避雷|避坑|差评|黑心|售后|骗|曝光|问题")
+                         r"质量问题|售后差|维权|曝光|装死")
+TOPIC_ALARM = re.compile(r"质量|品质|投诉|维权|翻车|避雷|避坑|差评|黑心|售后|骗|曝光|问题|发热|发烫|差$")
 # Words that make a statement about a topic a report of a problem rather than small talk.
 PROBLEM = re.compile(r"坏|故障|问题|不行|不能|没法|无法|失败|异常|卡顿|卡死|太慢|发烫|烫|断|bug|差|退|没到|没收到|"
                      r"不动|丢|错|漏|少|破|碎|裂|划痕|闪退|黑屏|死机|重启|耗电|掉电|充不|不可用|用不了|失效|"
@@ -90,10 +91,12 @@ ADDRESSED = re.compile(r"你们|贵司|小编|官博|云雀")
 SUGGESTION = re.compile(r"求出|希望出|建议出|出个|出一款|出一个|再出|能不能出|可以出|建议|希望能|希望你们|希望可以")
 # Words of our business: text with none of them and no confident intent is not for this account.
 OUR_BUSINESS = re.compile(r"商城|订单|下单|发货|快递|物流|退货|退款|换货|保修|售后|维修|抽奖|中奖|优惠|券|以旧换新|"
-                          r"发票|分期|预售|新品|发布会|系统|升级|更新|手机|耳机|手表", re.IGNORECASE)
+                          r"发票|分期|预售|新品|发布会|系统|升级|更新|手机|耳机|手表|寄修|服务中心|客服|充电器", re.IGNORECASE)
 # A question the classifier takes for a human's topic may still be a follow-up below this confidence;
 # a follow-up must have LEAN_COVERAGE of its informative words in the entry it leans on.
 LEAN_CONFIDENCE, LEAN_COVERAGE = 0.8, 0.5
+# A handoff intent this sure is not brushed aside as unrelated text, even with no word of our business.
+HANDOFF_FLOOR = 0.35
 # Social intents that a question part may be and still need no answer.
 PLEASANTRIES = frozenset({"greet", "thanks"})
 # How many of the best matches may stand in for the nearest one when it misses a specific.
@@ -335,7 +338,7 @@ def _second_opinion(nlu: NluResult) -> str | None:
 
 def _alarm(message: NormalisedText) -> bool:
     """A threat or a public warning in the fan's words, the quoted chain or a topic."""
-    chain = message.chain_words
+    chain = message.chain_words + " " + to_simplified(message.repost_chain)
     safety = SAFETY.search(message.text) and DEVICE.search(message.text)
     return bool(ESCALATION.search(message.text) or ANGER.search(message.text) or safety or ESCALATION.search(chain)
                 or CHAIN_ALARM.search(chain) or any(TOPIC_ALARM.search(t) for t in message.topics))
@@ -394,18 +397,21 @@ def decide(
 
     low_confidence = nlu.is_fallback or confidence < settings.intent_threshold
     strong = best is not None and best.score >= settings.strong_match
+    sure_enough_handoff = intent_info is not None and intent_info.kind == HANDOFF and confidence >= HANDOFF_FLOOR
     if (intent_info is None or intent_info.kind in (FAQ, HANDOFF)) and low_confidence and not strong \
-            and not ABOUT_US.search(text) and not OUR_BUSINESS.search(text):
+            and not sure_enough_handoff and not ABOUT_US.search(text) and not OUR_BUSINESS.search(text):
         # Unsure, nothing like a manual question, and not about us: weather, tickets, life chatter.
         return Outcome(IGNORE, None, R_IGNORE, None, intent, confidence)
     if intent_info is None:
         return _handoff(department, R_LOW_CONFIDENCE, intent, confidence, match=best)
 
-    if intent_info.kind in (IGNORE, SOCIAL) and low_confidence and (
-            strong or (OUR_NAMES.search(text) and split_questions(text) and not SPAM.search(text))):
-        # Unsure it is small talk, and it reads like a manual question or asks about our product:
-        # let a human look.
-        owner = _second_opinion(nlu) or (best.entry.department if best else None) or "pre_sales"
+    ours = OUR_NAMES.search(text) or ADDRESSED.search(text)
+    if intent_info.kind in (IGNORE, SOCIAL) and low_confidence and not SPAM.search(text) and (
+            strong or (ours and (split_questions(text) or PROBLEM.search(text))) or SUGGESTION.search(text)):
+        # Unsure it is small talk, and it reads like a manual question, or asks about us, reports a
+        # problem or makes a wish: let a human look.
+        owner = PRODUCT_DEPARTMENT if SUGGESTION.search(text) else (
+            _second_opinion(nlu) or (best.entry.department if best else None) or "pre_sales")
         return _handoff(owner, R_LOW_CONFIDENCE, intent, confidence, match=best)
     if intent_info.kind == IGNORE:
         return Outcome(IGNORE, None, R_IGNORE, None, intent, confidence)

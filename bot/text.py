@@ -28,7 +28,7 @@ _SPACES = re.compile(r"\s+")
 _EMPTY_REPOST_TEXTS = {"转发微博", "repost"}
 _CHAIN_ONLY_TEXTS = {"转发"}
 # Own words that only echo the quoted post ("同问", "+1"): the question is the quoted one.
-_ECHO_TOKEN = (r"同问|同求|\+1|\+10086|顶一?下?|顶上去|蹲一?[个下]?|蹲蹲|求官方回复|求官方回答|求回复|求回答|求解答|求告知|"
+_ECHO_TOKEN = (r"同问|同求|蹲后续|求后续|坐等后续|等后续|\+1|\+10086|顶一?下?|顶上去|蹲一?[个下]?|蹲蹲|求官方回复|求官方回答|求回复|求回答|求解答|求告知|"
                r"官方快?回复一?下?|官方快回|官方回答一?下?|小编回复一?下?|小编快回|一个官方回复|官方回复|我也想知道|我也想问|"
                r"我也是|我也一样|一样的问题|同样的问题|问题同上|一样|mark|码住|up|dd|在线等|急急急|急|求求了|求|同|1")
 _ECHO = re.compile(rf"^(?:(?:{_ECHO_TOKEN})[!！?？~～。.，,\s]*)+$", re.IGNORECASE)
