@@ -46,7 +46,7 @@ R_STATEMENT = "statement"  # tells us something about a topic, asks nothing
 # Threats to go public and escalation words: these go to PR whatever the classifier says.
 ESCALATION = re.compile(
     r"(?<!\d)(?:12315|12345)(?!\d)|消协|消费者协会|黑猫|市场监管|工商局|律师|法院|起诉|维权|媒体曝光|去曝光|要曝光|曝光你们|"
-    r"虚假宣传|欺诈|骗子公司|投诉你们|举报你们|冒烟|爆炸|起火|自燃|炸了|鼓包|烫伤|上新闻|上热搜|等着瞧|走着瞧|诉讼|火花|着火|报纸|记者|连登"
+    r"虚假宣传|欺诈|骗子公司|投诉你们|举报你们|冒烟|爆炸|起火|自燃|炸了|鼓包|烫伤|上新闻|上热搜|等着瞧|走着瞧|诉讼|火花|着火|报纸|记者|连登|辟谣|谣言|倒闭|裁员"
 )
 # Harm to a person from a device: a safety incident when a device of ours is named.
 SAFETY = re.compile(r"烫红|灼伤|起泡|过敏|漏电|电到|烫到")
@@ -58,11 +58,11 @@ COMMAND = re.compile(r"^(?:请|帮我|麻烦)?(?:打开|关闭|关掉|开启|调
 SURE_SPAM = 0.8
 # Anger at us: a complaint for PR whatever topic it is about.
 ANGER = re.compile(r"什么破|破服务|破手机|太差劲|差劲|垃圾服务|垃圾手机|垃圾客服|恶心|骗子|坑爹|气死|无语死了|太坑|"
-                   r"删差评|删评论|控评|装死|截图为证|我都截图了")
+                   r"删差评|删评论|控评|装死|截图为证|我都截图了|复制粘贴|有没有活人|踢皮球|敷衍|道歉")
 # In a repost chain or a topic, a warning to other fans is a public complaint too.
 CHAIN_ALARM = re.compile(r"别买|不要买|千万别|避坑|避雷|踩雷|坑人|垃圾|智商税|翻车|退钱|骗钱|黑心|双标|拒保|成摆设|"
                          r"质量问题|售后差|维权|曝光|装死")
-TOPIC_ALARM = re.compile(r"质量|品质|投诉|维权|翻车|避雷|避坑|差评|黑心|售后|骗|曝光|问题|发热|发烫|差$")
+TOPIC_ALARM = re.compile(r"质量|品质|投诉|维权|翻车|避雷|避坑|差评|黑心|售后|骗|曝光|问题|发热|发烫|差$|门$")
 # Words that make a statement about a topic a report of a problem rather than small talk.
 PROBLEM = re.compile(r"坏|故障|问题|不行|不能|没法|无法|失败|异常|卡顿|卡死|太慢|发烫|烫|断|bug|差|退|没到|没收到|"
                      r"不动|丢|错|漏|少|破|碎|裂|划痕|闪退|黑屏|死机|重启|耗电|掉电|充不|不可用|用不了|失效|"
@@ -95,6 +95,8 @@ OUR_BUSINESS = re.compile(r"商城|订单|下单|发货|快递|物流|退货|退
 # A question the classifier takes for a human's topic may still be a follow-up below this confidence;
 # a follow-up must have LEAN_COVERAGE of its informative words in the entry it leans on.
 LEAN_CONFIDENCE, LEAN_COVERAGE = 0.8, 0.5
+# A question's own intent decides who takes it from this confidence up (else the message's intent).
+OWNER_CONFIDENCE = 0.6
 # A handoff intent this sure is not brushed aside as unrelated text, even with no word of our business.
 HANDOFF_FLOOR = 0.35
 # Social intents that a question part may be and still need no answer.
@@ -267,6 +269,19 @@ def _compose(parts: Sequence[_Part], channel: str, now: datetime) -> str:
     return PART_SEPARATOR.get(channel, "\n").join(e.reply(channel, now, frozenset(p)) for e, p in chosen.values())
 
 
+def _owner(part: _Part, message_intent: str | None) -> str:
+    """Who takes an uncovered question: product for things we do not make; the question's own
+    intent when the classifier is sure of it; else the message's intent; else the nearest entry's."""
+    if part.department == PRODUCT_DEPARTMENT:
+        return PRODUCT_DEPARTMENT
+    own, whole = info(part.intent), info(message_intent)
+    if own is not None and own.department and part.confidence >= OWNER_CONFIDENCE:
+        return own.department
+    if whole is not None and whole.department:
+        return whole.department
+    return part.department or "pr"
+
+
 def _fits(reply: str, channel: str) -> bool:
     return len(reply) <= COMMENT_LIMIT if channel == COMMENT else len(reply) < DM_LIMIT
 
@@ -311,7 +326,7 @@ def _answer_questions(message: NormalisedText, channel: str, nlu: NluResult, mat
     best = matches[0] if matches else None
     if missing:
         first = missing[0]
-        return Outcome(HANDOFF_ACTION, first.department or "pr", first.reason, None, intent, confidence,
+        return Outcome(HANDOFF_ACTION, _owner(first, intent), first.reason, None, intent, confidence,
                        priority=PRIORITY_NORMAL, faq_score=best.score if best else 0.0, draft=draft,
                        detail=first.detail)
     score = min(p.score for p in parts)
@@ -418,6 +433,11 @@ def decide(
     if intent_info.kind == SOCIAL:
         reply = SOCIAL_REPLIES.get(intent) if channel != COMMENT else None
         return Outcome(SOCIAL, None, R_SOCIAL, reply, intent, confidence)
+    unmade = faq.scope.unmade(text) if faq is not None else None
+    if unmade and intent != "complaint" and intent_info.kind in (FAQ, HANDOFF):
+        return _handoff(PRODUCT_DEPARTMENT, R_OUT_OF_SCOPE, intent, confidence, match=best)
+    if intent_info.kind == HANDOFF and SUGGESTION.search(text) and confidence < settings.intent_threshold:
+        return _handoff(PRODUCT_DEPARTMENT, R_INTENT, intent, confidence, match=best)
     if intent_info.kind == HANDOFF:
         reply = None
         if best is not None and best.entry.intent == intent and best.score >= settings.match_threshold:

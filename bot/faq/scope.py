@@ -40,7 +40,8 @@ PRODUCT_NAMES = ("X5", "X5 Pro", "A3", "Buds 3", "Watch S2")
 KNOWN_MODELS = frozenset(re.sub(r"\s+", "", n.lower()) for n in PRODUCT_NAMES)
 # Anything shaped like one of our model names ("X6", "A3 Pro", "Buds 3 Pro", "Watch S3").
 _MODEL = re.compile(r"(?<![a-z0-9])(?:[xa]\s?\d{1,2}(?:\s*(?:pro\s*max|pro\+?|max|ultra|plus|mini|lite|se|s|e)(?![a-z]))?"
-                    r"|buds\s*\d+(?:\s*pro)?|watch\s*s?\d+(?:\s*pro)?)", re.IGNORECASE)
+                    r"|buds\s*\d+(?:\s*(?:pro|max|lite|plus|se|ultra)(?![a-z]))?"
+                    r"|watch\s*s?\d+(?:\s*(?:pro|max|lite|plus|se|ultra)(?![a-z]))?)", re.IGNORECASE)
 
 
 def product_key(name: str) -> str | None:
