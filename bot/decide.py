@@ -95,6 +95,8 @@ OUR_BUSINESS = re.compile(r"商城|订单|下单|发货|快递|物流|退货|退
 # A question the classifier takes for a human's topic may still be a follow-up below this confidence;
 # a follow-up must have LEAN_COVERAGE of its informative words in the entry it leans on.
 LEAN_CONFIDENCE, LEAN_COVERAGE = 0.8, 0.5
+# A question that found its own entry moves to another question's entry only if that one knows this much of it.
+REUSE_COVERAGE = 0.75
 # A question's own intent decides who takes it from this confidence up (else the message's intent).
 OWNER_CONFIDENCE = 0.6
 # A handoff intent this sure is not brushed aside as unrelated text, even with no word of our business.
@@ -103,6 +105,8 @@ HANDOFF_FLOOR = 0.35
 PLEASANTRIES = frozenset({"greet", "thanks"})
 # How many of the best matches may stand in for the nearest one when it misses a specific.
 ALTERNATIVES = 3
+# A problem reported as over ("终于不断了", "修好了"): good news, not a request for help.
+RESOLVED = re.compile(r"终于.{0,6}(?:不|好|正常)|点个?赞|解决了|修好了|正常了|不再|没再")
 # FAQ intents whose entries answer a reported problem, not only a question.
 SELF_HELP = frozenset({"ask_troubleshoot", "ask_known_issue"})
 PART_SEPARATOR = {COMMENT: " ", "dm": "\n"}
@@ -226,11 +230,12 @@ def _leans_on(part: _Part, before: _Part | None) -> bool:
     return kind != HANDOFF or part.confidence < LEAN_CONFIDENCE
 
 
-def _about(part: _Part, entry: FaqEntry, faq: FaqIndex | None) -> bool:
+def _about(part: _Part, entry: FaqEntry, faq: FaqIndex | None, least: float = 0.0) -> bool:
     """What the follow-up says of its own ("截止", "私信", "纸质"), the entry knows."""
+    least = least or LEAN_COVERAGE
     if faq is not None:
-        return faq.coverage(part.text, entry) >= LEAN_COVERAGE
-    return any(m.entry == entry and m.coverage >= LEAN_COVERAGE for m in part.matches)
+        return faq.coverage(part.text, entry) >= least
+    return any(m.entry == entry and m.coverage >= least for m in part.matches)
 
 
 def _fewest_entries(parts: List[_Part], scope: ScopeLexicon, settings: DecideSettings,
@@ -243,7 +248,8 @@ def _fewest_entries(parts: List[_Part], scope: ScopeLexicon, settings: DecideSet
         if part.covered and part.extra is None:
             for match in part.matches:
                 if (match.entry in chosen and match.entry != part.entry and match.score >= settings.match_threshold
-                        and scope.check(part.text, match.entry).answerable and _about(part, match.entry, faq)):
+                        and scope.check(part.text, match.entry).answerable
+                        and _about(part, match.entry, faq, REUSE_COVERAGE)):
                     part = replace(part, entry=match.entry)
                     break
         earlier = [p.score for p in out if p.covered and p.entry == part.entry]
@@ -465,7 +471,7 @@ def decide(
     if not split_questions(text):
         # Tells us something about a topic and asks nothing: no answer it never asked for. A problem
         # the manual has self-help for ("升了3.0.2以后wifi老是断") is a request for that help.
-        if not PROBLEM.search(text):
+        if not PROBLEM.search(text) or RESOLVED.search(text):
             return Outcome(SOCIAL, None, R_STATEMENT, None, intent, confidence)
         if intent not in SELF_HELP:
             return _handoff(department, R_LOW_CONFIDENCE, intent, confidence, match=best)
