@@ -10,7 +10,7 @@ from typing import Mapping
 from bot.errors import ConfigError
 
 # The answer score an automatic reply needs, chosen on the precision-coverage curve (bot eval --curve).
-DEFAULT_ANSWER_THRESHOLD = 0.45
+DEFAULT_ANSWER_THRESHOLD = 0.5
 
 WEIBO_API = "https://api.weibo.com"
 

@@ -37,8 +37,8 @@ class LinearIntentClassifier(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"char_min_ngram": 1, "char_max_ngram": 3, "words": True, "C": 10.0,
-                "max_features": 120_000, "class_weight": "balanced"}
+        return {"char_min_ngram": 1, "char_max_ngram": 3, "words": True, "C": 0.5,
+                "max_features": 120_000, "class_weight": None, "calibration_folds": 3}
 
     def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  model: LinearIntentModel | None = None) -> None:
@@ -56,7 +56,8 @@ class LinearIntentClassifier(GraphComponent):
         c = self._config
         return LinearConfig(char_ngrams=(int(c["char_min_ngram"]), int(c["char_max_ngram"])),
                             words=bool(c["words"]), c=float(c["C"]), max_features=int(c["max_features"]),
-                            class_weight=c["class_weight"], lookups=lookups)
+                            class_weight=c["class_weight"], calibration_folds=int(c["calibration_folds"]),
+                            lookups=lookups)
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
