@@ -68,3 +68,43 @@ def test_eval_prints_figures_and_fails_below_a_bound(capsys):
     assert report["cases"] == sum(1 for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line.strip())
     assert main(["eval", str(DEV_SET), "--min-precision", "1.01"]) == 1
     assert "FAIL: precision" in capsys.readouterr().err
+
+
+def test_now_replays_a_set_at_the_time_it_was_labelled(tmp_path, capsys):
+    # The X5 lottery entry ends 2026-12-01 20:00: before it the how-to answer, after it the ended notice.
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "l", "channel": "comment", "text": "转发抽奖怎么参加"}, ensure_ascii=False),
+                      encoding="utf-8")
+    replies = {}
+    for now in ("2026-12-01T18:00", "2026-12-03T10:00"):
+        out = tmp_path / f"{now[:10]}.jsonl"
+        assert main(["triage", str(source), "--dry-run", "--now", now, "-o", str(out)]) == 0
+        replies[now] = json.loads(out.read_text(encoding="utf-8"))["reply"]
+    assert replies["2026-12-01T18:00"] != replies["2026-12-03T10:00"]
+    assert "结束" in replies["2026-12-03T10:00"] or "截止" in replies["2026-12-03T10:00"]
+
+
+def test_a_bad_now_is_a_clear_error(tmp_path, capsys):
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "a", "channel": "dm", "text": "X5多少钱"}, ensure_ascii=False), encoding="utf-8")
+    assert main(["triage", str(source), "--dry-run", "--now", "yesterday"]) != 0
+    assert "--now 'yesterday' is not an ISO time" in capsys.readouterr().err
+
+
+def test_eval_prints_the_confusion_the_curve_and_the_families(tmp_path, capsys):
+    cases = [
+        {"id": "1", "channel": "comment", "text": "X5多少钱", "expect": "answer", "department": "pre_sales",
+         "must_contain": [["3499"]], "must_not_contain": [], "family": "plain"},
+        {"id": "2", "channel": "comment", "text": "兼职日结300 加V", "expect": "ignore", "department": None,
+         "must_contain": [], "must_not_contain": [], "family": "spam"},
+    ]
+    path = tmp_path / "set.jsonl"
+    path.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in cases), encoding="utf-8")
+    assert main(["eval", str(path), "--now", "2026-12-01T18:00", "--curve"]) == 0
+    out = capsys.readouterr().out
+    assert "outcomes (rows: expected" in out and "precision-coverage" in out and "spam" in out
+    assert main(["eval", str(path), "--now", "2026-12-01T18:00", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["confusion"]["answer"] == {"answer": 1} and report["confusion"]["ignore"] == {"ignore": 1}
+    assert report["groups"]["plain"]["answered"] == 1 and report["groups"]["spam"]["ticketed"] == 0
+    assert report["curve"][0]["threshold"] == 0.0 and report["curve"][0]["precision"] == 1.0

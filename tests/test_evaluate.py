@@ -42,3 +42,18 @@ def test_report_figures():
     assert figures["routing_accuracy"] == 0.0
     assert figures["spam_ignore_rate"] == 1.0
     assert figures["outcome_accuracy"] == 0.75
+
+
+def test_the_curve_counts_would_be_answers_above_each_threshold():
+    from bot.evaluate import precision_coverage_curve
+
+    cases = [{"id": "a", "expect": "answer", "must_contain": [["899"]]},
+             {"id": "b", "expect": "answer", "must_contain": [["399"]]},
+             {"id": "c", "expect": "handoff", "must_contain": []}]
+    outputs = [{"id": "a", "action": "answer", "answer_score": 0.9, "candidate_reply": "换屏 899 元"},
+               {"id": "b", "action": "handoff", "answer_score": 0.3, "candidate_reply": "399 元"},
+               {"id": "c", "action": "handoff", "answer_score": 0.6, "candidate_reply": "错的"}]
+    curve = {p["threshold"]: p for p in precision_coverage_curve(cases, outputs, thresholds=(0.0, 0.5, 0.95))}
+    assert (curve[0.0]["answered"], curve[0.0]["precision"], curve[0.0]["coverage"]) == (3, round(2 / 3, 4), 1.0)
+    assert (curve[0.5]["answered"], curve[0.5]["precision"], curve[0.5]["coverage"]) == (2, 0.5, 0.5)
+    assert curve[0.95]["answered"] == 0

@@ -1,0 +1,244 @@
+"""Answer every question of a message from the FAQ, or say which one is not covered and why.
+
+A reply that answers one of two questions is a wrong reply. Each question (bot/questions.py) is
+resolved against its own FAQ matches and the entry's scope (bot/faq/scope.py); a thin follow-up
+may lean on the question before it; one entry serves two questions when it covers both; the
+replies are composed into one within the channel's limit. The outcome says answer, or hands off to
+the owner of the first uncovered question with the covered ones drafted.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Dict, List, Mapping, Sequence, Tuple
+
+from bot.faq.index import FaqIndex, Match
+from bot.faq.model import COMMENT, COMMENT_LIMIT, DM_LIMIT, FaqEntry
+from bot.faq.scope import PRODUCT_DEPARTMENT, ScopeLexicon, specifics
+from bot.intents import FAQ, HANDOFF, info
+from bot.nlu.result import NluResult
+from bot.outcome import (
+    ANSWER,
+    HANDOFF_ACTION,
+    PRIORITY_NORMAL,
+    R_FAQ,
+    R_INTENT,
+    R_LOW_CONFIDENCE,
+    R_NOT_COVERED,
+    R_ORDER,
+    R_OUT_OF_SCOPE,
+    R_TOO_LONG,
+    DecideSettings,
+    Outcome,
+)
+from bot.questions import split_questions
+from bot.signals import SPECIFIC
+from bot.text import NormalisedText
+
+# A question the classifier takes for a human's topic may still be a follow-up below this confidence;
+# a follow-up must have LEAN_COVERAGE of its informative words in the entry it leans on.
+LEAN_CONFIDENCE, LEAN_COVERAGE = 0.8, 0.5
+# A question that found its own entry moves to another question's entry only if that one knows this much of it.
+REUSE_COVERAGE = 0.75
+# A question's own intent decides who takes it from this confidence up (else the message's intent).
+OWNER_CONFIDENCE = 0.6
+# Social intents that a question part may be and still need no answer.
+PLEASANTRIES = frozenset({"greet", "thanks"})
+# How many of the best matches may stand in for the nearest one when it misses a specific.
+ALTERNATIVES = 3
+PART_SEPARATOR = {COMMENT: " ", "dm": "\n"}
+
+
+
+@dataclass(frozen=True)
+class _Part:
+    """How one question of the message is answered, or why it is not."""
+
+    text: str
+    intent: str | None
+    confidence: float
+    department: str | None
+    entry: FaqEntry | None = None
+    score: float = 0.0
+    reason: str = ""
+    detail: str = ""
+    extra: FaqEntry | None = None  # a second entry, when the question names two things ("换电池和换屏")
+    matches: Tuple[Match, ...] = ()
+
+    @property
+    def covered(self) -> bool:
+        return self.entry is not None
+
+    @property
+    def entries(self) -> Tuple[FaqEntry, ...]:
+        return tuple(e for e in (self.entry, self.extra) if e is not None)
+
+
+def answer_score(intent_confidence: float, faq_score: float) -> float:
+    """One figure for "sure of the topic and of the entry": a weak side pulls it down."""
+    return math.sqrt(max(intent_confidence, 0.0) * max(faq_score, 0.0))
+
+
+def _resolve(text: str, intent: str | None, confidence: float, matches: Sequence[Match],
+             scope: ScopeLexicon, settings: DecideSettings) -> _Part:
+    intent_info = info(intent)
+    best = matches[0] if matches else None
+    found = tuple(matches)
+    department = intent_info.department if intent_info and intent_info.department else (
+        best.entry.department if best else None)
+    if intent_info is None or intent_info.kind != FAQ:
+        reason = R_INTENT if intent_info is not None and intent_info.kind == HANDOFF else R_LOW_CONFIDENCE
+        return _Part(text, intent, confidence, department, reason=reason, matches=found)
+    if SPECIFIC.search(text):
+        return _Part(text, intent, confidence, department, reason=R_ORDER, matches=found)
+    unmade = scope.unmade(text)
+    if unmade:
+        return _Part(text, intent, confidence, PRODUCT_DEPARTMENT, reason=R_OUT_OF_SCOPE, detail=f"products:{unmade}",
+                     matches=found)
+    if best is None or best.score < settings.match_threshold:
+        return _Part(text, intent, confidence, department, reason=R_NOT_COVERED, matches=found)
+    verdict = scope.check(text, best.entry)
+    if verdict.answerable:
+        return _Part(text, intent, confidence, best.entry.department, best.entry, answer_score(confidence, best.score),
+                     matches=found)
+    for other in matches[1:ALTERNATIVES]:
+        # The nearest entry misses a specific that a close runner-up names ("芯片"): that one answers.
+        if other.score >= settings.match_threshold and other.entry.intent == intent \
+                and scope.check(text, other.entry).answerable:
+            return _Part(text, intent, confidence, other.entry.department, other.entry,
+                         answer_score(confidence, other.score), matches=found)
+    second = matches[1] if len(matches) > 1 else None
+    if second is not None and second.score >= settings.match_threshold and scope.several(text) \
+            and scope.check(text, best.entry, second.entry).answerable:
+        # Two things in one question, each the subject of an entry: both entries together answer it.
+        return _Part(text, intent, confidence, best.entry.department, best.entry,
+                     answer_score(confidence, second.score), extra=second.entry, matches=found)
+    return _Part(text, intent, confidence, verdict.department or best.entry.department, reason=R_OUT_OF_SCOPE,
+                 detail=verdict.reason, matches=found)
+
+
+def _leans_on(part: _Part, before: _Part | None) -> bool:
+    """A question that may be a follow-up of the one before it rather than a new request."""
+    kind = info(part.intent).kind if info(part.intent) else None
+    if before is None or part.reason == R_ORDER or part.detail.startswith("products:"):
+        return False
+    return kind != HANDOFF or part.confidence < LEAN_CONFIDENCE
+
+
+def _about(part: _Part, entry: FaqEntry, faq: FaqIndex | None, least: float = 0.0) -> bool:
+    """What the follow-up says of its own ("截止", "私信", "纸质"), the entry knows."""
+    least = least or LEAN_COVERAGE
+    if faq is not None:
+        return faq.coverage(part.text, entry) >= least
+    return any(m.entry == entry and m.coverage >= least for m in part.matches)
+
+
+def _fewest_entries(parts: List[_Part], scope: ScopeLexicon, settings: DecideSettings,
+                    faq: FaqIndex | None) -> List[_Part]:
+    """Answer a question with an entry another question already brought when it covers this one too
+    ("见面会几个名额？在哪报名？": one entry says both), so the reply stays short."""
+    chosen = [e for p in parts for e in p.entries]
+    out: List[_Part] = []
+    for part in parts:
+        if part.covered and part.extra is None:
+            for match in part.matches:
+                if (match.entry in chosen and match.entry != part.entry and match.score >= settings.match_threshold
+                        and scope.check(part.text, match.entry).answerable
+                        and _about(part, match.entry, faq, REUSE_COVERAGE)):
+                    part = replace(part, entry=match.entry)
+                    break
+        earlier = [p.score for p in out if p.covered and p.entry == part.entry]
+        if part.covered and earlier:
+            # A second question on the same entry ("会私信我吗") is as sure as the first one.
+            part = replace(part, score=max(part.score, *earlier))
+        out.append(part)
+    return out
+
+
+def follow_up_query(previous: str, question: str) -> str:
+    """The search text for a question read together with the one before it."""
+    return f"{previous}，{question}"
+
+
+def _compose(parts: Sequence[_Part], channel: str, now: datetime) -> str:
+    """One reply: each entry once, in the per-product wording for the products its questions name."""
+    chosen: Dict[str, tuple] = {}
+    for part in parts:
+        for found in part.entries:
+            entry, named = chosen.get(found.id, (found, set()))
+            chosen[found.id] = (entry, named | specifics(part.text)["product"])
+    return PART_SEPARATOR.get(channel, "\n").join(e.reply(channel, now, frozenset(p)) for e, p in chosen.values())
+
+
+def _owner(part: _Part, message_intent: str | None) -> str:
+    """Who takes an uncovered question: product for things we do not make; the question's own
+    intent when the classifier is sure of it; else the message's intent; else the nearest entry's."""
+    if part.department == PRODUCT_DEPARTMENT:
+        return PRODUCT_DEPARTMENT
+    own, whole = info(part.intent), info(message_intent)
+    if own is not None and own.department and part.confidence >= OWNER_CONFIDENCE:
+        return own.department
+    if whole is not None and whole.department:
+        return whole.department
+    return part.department or "pr"
+
+
+def _fits(reply: str, channel: str) -> bool:
+    return len(reply) <= COMMENT_LIMIT if channel == COMMENT else len(reply) < DM_LIMIT
+
+
+def answer_questions(message: NormalisedText, channel: str, nlu: NluResult, matches: Sequence[Match],
+                      part_matches: Mapping[str, Sequence[Match]], now: datetime, settings: DecideSettings,
+                      faq: FaqIndex | None) -> Outcome:
+    """An FAQ topic: answer only when every question is covered, confidently, within the entry's scope."""
+    scope = faq.scope if faq is not None else ScopeLexicon({})
+    intent, confidence = nlu.top_real_intent()
+    questions = split_questions(message.text)
+    if len(questions) <= 1:
+        parts = [_resolve(message.text, intent, confidence, matches, scope, settings)]
+    else:
+        parts = []
+        previous = None
+        for question in questions:
+            part_intent, part_conf = nlu.part_intent(question)
+            own = _resolve(question, part_intent, part_conf, part_matches.get(question, ()), scope, settings)
+            if not own.covered and previous is not None and _leans_on(own, parts[-1] if parts else None):
+                # A follow-up that leans on the question before it ("截止到啥时候?", "会私信我吗"):
+                # covered when, read with that question, it finds the same entry, within its scope.
+                joined = follow_up_query(previous, question)
+                with_context = part_matches.get(joined, ())
+                target = with_context[0].entry if with_context else None
+                if (target is not None and any(p.entry == target for p in parts if p.covered)
+                        and scope.check(joined, target).answerable and _about(own, target, faq)):
+                    previous = question
+                    continue
+            if not own.covered and part_intent in PLEASANTRIES and part_conf >= settings.intent_threshold:
+                previous = question
+                continue  # "谢谢！" between two questions needs no answer
+            parts.append(own)
+            previous = question
+        if not parts:
+            parts = [_resolve(message.text, intent, confidence, matches, scope, settings)]
+        parts = _fewest_entries(parts, scope, settings, faq)
+    covered = [p for p in parts if p.covered]
+    draft = _compose(covered, channel, now) if covered else None
+    missing = [p for p in parts if not p.covered]
+    best = matches[0] if matches else None
+    if missing:
+        first = missing[0]
+        return Outcome(HANDOFF_ACTION, _owner(first, intent), first.reason, None, intent, confidence,
+                       priority=PRIORITY_NORMAL, faq_score=best.score if best else 0.0, draft=draft,
+                       detail=first.detail)
+    score = min(p.score for p in parts)
+    entry_ids = ",".join(dict.fromkeys(e.id for p in parts for e in p.entries))
+    department = parts[0].department
+    if not _fits(draft or "", channel):
+        return Outcome(HANDOFF_ACTION, department, R_TOO_LONG, None, intent, confidence, faq_id=entry_ids,
+                       faq_score=best.score if best else 0.0, answer_score=score, draft=draft)
+    if score < settings.answer_threshold:
+        return Outcome(HANDOFF_ACTION, department, R_LOW_CONFIDENCE, None, intent, confidence, faq_id=entry_ids,
+                       faq_score=best.score if best else 0.0, answer_score=score, draft=draft)
+    return Outcome(ANSWER, department, R_FAQ, draft, intent, confidence, faq_id=entry_ids,
+                   faq_score=best.score if best else 0.0, answer_score=score, draft=draft)

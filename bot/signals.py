@@ -1,0 +1,63 @@
+"""What the words of a message signal: threats, anger, spam, problems, wishes, talk of our business.
+
+Patterns only, no decisions: bot/decide.py and bot/answering.py read them. Chinese has no word
+boundaries, so each is a plain alternation matched anywhere in the canonical text.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Threats to go public and escalation words: these go to PR whatever the classifier says.
+ESCALATION = re.compile(
+    r"(?<!\d)(?:12315|12345)(?!\d)|消协|消费者协会|黑猫|市场监管|工商局|律师|法院|起诉|维权|媒体曝光|去曝光|要曝光|曝光你们|"
+    r"虚假宣传|欺诈|骗子公司|投诉你们|举报你们|冒烟|爆炸|起火|自燃|炸了|鼓包|烫伤|上新闻|上热搜|等着瞧|走着瞧|诉讼|火花|着火|报纸|记者|连登|辟谣|谣言|倒闭|裁员"
+)
+# Harm to a person from a device: a safety incident when a device of ours is named.
+SAFETY = re.compile(r"烫红|灼伤|起泡|过敏|漏电|电到|烫到")
+DEVICE = re.compile(r"手机|手表|耳机|充电|表带|x5|a3|buds|watch", re.IGNORECASE)
+# Commands for a phone's own voice assistant ("打开蓝牙", "放一首歌"): not said to an account.
+COMMAND = re.compile(r"^(?:请|帮我|麻烦)?(?:打开|关闭|关掉|开启|调高|调低|调大|调小|播放|放一首|放首|导航到|导航去|"
+                     r"定个|设个|设置一个|拨打|打电话给|发短信给|截个屏|截屏)")
+# A spam guess this sure is not a complaint, whatever words it borrows ("法院传票", a phone number).
+SURE_SPAM = 0.8
+# Anger at us: a complaint for PR whatever topic it is about.
+ANGER = re.compile(r"什么破|破服务|破手机|太差劲|差劲|垃圾服务|垃圾手机|垃圾客服|恶心|骗子|坑爹|气死|无语死了|太坑|"
+                   r"删差评|删评论|控评|装死|截图为证|我都截图了|复制粘贴|有没有活人|踢皮球|敷衍|道歉")
+# In a repost chain or a topic, a warning to other fans is a public complaint too.
+CHAIN_ALARM = re.compile(r"别买|不要买|千万别|避坑|避雷|踩雷|坑人|垃圾|智商税|翻车|退钱|骗钱|黑心|双标|拒保|成摆设|"
+                         r"质量问题|售后差|维权|曝光|装死")
+TOPIC_ALARM = re.compile(r"质量|品质|投诉|维权|翻车|避雷|避坑|差评|黑心|售后|骗|曝光|问题|发热|发烫|差$|门$")
+# Words that make a statement about a topic a report of a problem rather than small talk.
+PROBLEM = re.compile(r"坏|故障|问题|不行|不能|没法|无法|失败|异常|卡顿|卡死|太慢|发烫|烫|断|bug|差|退|没到|没收到|"
+                     r"不动|丢|错|漏|少|破|碎|裂|划痕|闪退|黑屏|死机|重启|耗电|掉电|充不|不可用|用不了|失效|"
+                     r"建议|希望|要是能|最好能|诚意", re.IGNORECASE)
+# A fan talking about one concrete order or device needs a human even when the topic is in the FAQ.
+SPECIFIC = re.compile(
+    r"我的订单|订单号|单号|我(?:的|这)?(?:快递|包裹)|(?:物流|快递).{0,6}(?:不动|没更新|不更新|停)|还没(?:收到|到账|寄回)|"
+    r"没收到|丢件|少件|漏发|破损|压坏|压扁|已经发货.{0,8}改|已发货.{0,8}改|进度"
+)
+# Ads and traffic farming: never answered, never escalated.
+SPAM = re.compile(
+    r"涨粉|刷粉|活粉|兼职|日结|刷单|代开|加薇|加v|加微|v同号|vx|威信|薇信|点我主页|看我主页|引流|互粉|互赞|有关必回",
+    re.IGNORECASE,
+)
+# Gratitude with no question in it is small talk, whatever topic it mentions.
+GRATITUDE = re.compile(r"谢谢|感谢|多谢|thank|thx|辛苦", re.IGNORECASE)
+QUESTION = re.compile(r"[?？吗呢么嘛]|怎么|怎样|如何|多少|几|什么|啥|哪|能不能|可不可以|是不是|有没有|请问|求问")
+# Mentions of our products or of us: a comparison without them is not about us.
+ABOUT_US = re.compile(r"云雀|小雀|yunque|你们|贵司|官博|官方|小编|客服|x5|a3|buds|watch|care|天枢", re.IGNORECASE)
+RIVAL_LOOKUP = "rival_brand"  # the lookup table of other brands (data/nlu/lookups.yml)
+# Our brand or a product name: a question about it deserves a human even when the intent is unsure.
+OUR_NAMES = re.compile(r"云雀|yunque|x5|a3|buds|watch\s*s|(?<![a-z])care\+|天枢", re.IGNORECASE)
+# Words that speak to the account itself.
+ADDRESSED = re.compile(r"你们|贵司|小编|官博|云雀")
+# A wish for something we do not offer ("求出个曜石黑", "希望出小屏版"): a suggestion for product.
+SUGGESTION = re.compile(r"求出|希望出|建议出|出个|出一款|出一个|再出|能不能出|可以出|建议|希望能|希望你们|希望可以")
+# Words of our business: text with none of them and no confident intent is not for this account.
+OUR_BUSINESS = re.compile(r"商城|订单|下单|发货|快递|物流|退货|退款|换货|保修|售后|维修|抽奖|中奖|优惠|券|以旧换新|"
+                          r"发票|分期|预售|新品|发布会|系统|升级|更新|手机|耳机|手表|寄修|服务中心|客服|充电器", re.IGNORECASE)
+# A problem reported as over ("终于不断了", "修好了"): good news, not a request for help.
+RESOLVED = re.compile(r"终于.{0,6}(?:不|好|正常)|点个?赞|解决了|修好了|正常了|不再|没再")
+# FAQ intents whose entries answer a reported problem, not only a question.
+SELF_HELP = frozenset({"ask_troubleshoot", "ask_known_issue"})
