@@ -41,7 +41,7 @@ from bot.text import NormalisedText
 # a follow-up must have LEAN_COVERAGE of its informative words in the entry it leans on.
 LEAN_CONFIDENCE, LEAN_COVERAGE = 0.8, 0.5
 # A question that found its own entry moves to another question's entry only if that one knows this much of it.
-REUSE_COVERAGE = 0.75
+REUSE_COVERAGE = 0.6
 # A question's own intent decides who takes it from this confidence up (else the message's intent).
 OWNER_CONFIDENCE = 0.6
 # Social intents that a question part may be and still need no answer.
