@@ -108,3 +108,16 @@ def test_eval_prints_the_confusion_the_curve_and_the_families(tmp_path, capsys):
     assert report["confusion"]["answer"] == {"answer": 1} and report["confusion"]["ignore"] == {"ignore": 1}
     assert report["groups"]["plain"]["answered"] == 1 and report["groups"]["spam"]["ticketed"] == 0
     assert report["curve"][0]["threshold"] == 0.0 and report["curve"][0]["precision"] == 1.0
+
+
+def test_a_ticket_for_a_partly_covered_message_carries_the_drafted_answer(tmp_path, db_env):
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "m", "channel": "dm", "text": "X5多少钱?另外你们考虑出笔记本吗"},
+                                 ensure_ascii=False), encoding="utf-8")
+    assert main(["triage", str(source), "--now", "2026-12-01T18:00", "-o", str(tmp_path / "o.jsonl")]) == 0
+    factory = make_session_factory(make_engine(db_env))
+    with factory() as session:
+        [ticket] = queue.listing(session)
+        stored = queue.get(session, ticket["id"])
+    assert stored["department"] == "product"
+    assert "3499" in stored["draft_reply"]

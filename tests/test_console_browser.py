@@ -430,3 +430,16 @@ def test_logout_ends_the_session(sign_in, world):
     # The old cookie is dead on the server too, not only forgotten by the browser.
     again = requests.get(world.base + "/", cookies={"bot_session": token}, allow_redirects=False, timeout=10)
     assert again.status_code == 303 and again.headers["Location"] == "/login"
+
+
+def test_the_bots_draft_for_the_covered_questions_fills_the_reply_box(sign_in, world):
+    draft = "云雀 X5 商城价：8GB+256GB 3499 元。"
+    ticket = _ticket(world, "product", "X5多少钱?另外你们考虑出笔记本吗", intent="ask_price", confidence=0.47,
+                     reason="outside_entry_scope", draft_reply=draft)
+    alice = sign_in("alice")
+    alice.goto(f"/tickets/{ticket}")
+    response = alice.submit("form[action$='/claim']")
+    assert response.status == 200
+    assert alice.page.input_value("textarea[name=text]") == draft
+    assert "机器人为手册能回答的部分拟好的答复" in alice.text()
+    queue.close(world.factory, ticket, "alice", "test done")
