@@ -55,8 +55,9 @@ def unknown_models(text: str) -> set:
     return {k for k in (re.sub(r"\s+", "", m.lower()) for m in _MODEL.findall(text)) if k not in KNOWN_MODELS}
 
 
-# A number with a unit of the manuals ("24期", "3天", "50元"): an entry answers it only if it names it.
-_AMOUNT = re.compile(r"(?<![\d.])(\d+)\s*(?:期|天|个月|年|元|块|次|台|小时|瓦|w(?![a-z])|%)", re.IGNORECASE)
+# A number with a unit of the manuals ("24期", "50元", "3次"): an entry answers it only if it names it.
+# Days, months and years are not checked: an entry with a time window ("7 天内") answers any count.
+_AMOUNT = re.compile(r"(?<![\d.])(\d+)\s*(?:期|元|块|次|台|瓦|w(?![a-z])|%)", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+")
 _SERIES = re.compile(r"x5\s*系列|x5\s*和\s*x5\s*pro", re.IGNORECASE)
 # The official mall is where a question is about unless it says otherwise: an entry that names
