@@ -56,6 +56,7 @@ from bot.signals import (
     RESOLVED,
     RIVAL_LOOKUP,
     SAFETY,
+    SCAM_REPORT,
     SELF_HELP,
     SPAM,
     SPECIFIC,
@@ -69,6 +70,8 @@ from bot.text import NormalisedText, to_simplified
 __all__ = ["ACTIONS", "ANSWER", "HANDOFF_ACTION", "PRIORITY_HIGH", "PRIORITY_NORMAL", "DecideSettings", "Outcome",
            "decide", "follow_up_query"]
 
+# Intents whose messages are what they seem even when they name our product ("谢谢云雀", spam).
+PLAIN_TALK = frozenset({"greet", "thanks", "spam_ad"})
 # A handoff intent this sure is not brushed aside as unrelated text, even with no word of our business.
 HANDOFF_FLOOR = 0.35
 
@@ -79,9 +82,11 @@ SOCIAL_REPLIES = {
 PERSONAL_DATA_REPLY = "您好，为保护您的隐私，请不要在评论区留下个人信息，我们会私信联系您。"
 
 
-def _second_opinion(nlu: NluResult) -> str | None:
+def _second_opinion(nlu: NluResult, skip: Sequence[str] = ()) -> str | None:
     """The department of the best-ranked intent that has one (the runner-up of a small-talk guess)."""
     for name, _conf in nlu.ranking:
+        if name in skip:
+            continue
         intent_info = info(name)
         if intent_info is not None and intent_info.department:
             return intent_info.department
@@ -121,6 +126,8 @@ def decide(
 
     text = message.text
     personal = [e for e in nlu.entities if e.get("entity") in PERSONAL_DATA_LABELS]
+    if SCAM_REPORT.search(text):
+        return handoff(_second_opinion(nlu, skip=("spam_ad",)) or "pr", R_INTENT, intent, confidence, PRIORITY_ELEVATED)
     if (intent == "spam_ad" and confidence >= SURE_SPAM) or (COMMAND.match(text) and not QUESTION.search(text)):
         return Outcome(IGNORE, None, R_IGNORE, None, intent, confidence)
     if _alarm(message) or (intent == "complaint" and confidence >= settings.intent_threshold):
@@ -157,10 +164,11 @@ def decide(
         return handoff(department, R_LOW_CONFIDENCE, intent, confidence, match=best)
 
     ours = OUR_NAMES.search(text) or ADDRESSED.search(text)
-    if intent_info.kind in (IGNORE, SOCIAL) and low_confidence and not SPAM.search(text) and (
-            strong or (ours and (split_questions(text) or PROBLEM.search(text))) or SUGGESTION.search(text)):
-        # Unsure it is small talk, and it reads like a manual question, or asks about us, reports a
-        # problem or makes a wish: let a human look.
+    small_talk = intent_info.kind in (IGNORE, SOCIAL) and intent not in PLAIN_TALK and not SPAM.search(text)
+    if small_talk and ((low_confidence and (strong or SUGGESTION.search(text)))
+                       or (ours and (asks(text, nominal=False) or (PROBLEM.search(text) and not RESOLVED.search(text))))):
+        # Taken for small talk, yet it reads like a manual question, or asks something of our product,
+        # reports a problem with it or makes a wish: let a human look.
         owner = PRODUCT_DEPARTMENT if SUGGESTION.search(text) else (
             _second_opinion(nlu) or (best.entry.department if best else None) or "pre_sales")
         return handoff(owner, R_LOW_CONFIDENCE, intent, confidence, match=best)

@@ -30,7 +30,8 @@ CHAIN_ALARM = re.compile(r"别买|不要买|千万别|避坑|避雷|踩雷|坑�
 TOPIC_ALARM = re.compile(r"质量|品质|投诉|维权|翻车|避雷|避坑|差评|黑心|售后|骗|曝光|问题|发热|发烫|差$|门$")
 # Words that make a statement about a topic a report of a problem rather than small talk.
 PROBLEM = re.compile(r"坏|故障|问题|不行|不能|没法|无法|失败|异常|卡顿|卡死|太慢|发烫|烫|断|bug|差|退|没到|没收到|"
-                     r"不动|丢|错|漏|少|破|碎|裂|划痕|闪退|黑屏|死机|重启|耗电|掉电|充不|不可用|用不了|失效|"
+                     r"不动|丢|错|漏|少|破|碎|裂|划痕|闪退|黑屏|死机|重启|耗电|掉电|充不|不可用|用不了|失效|慢|不灵|失灵|"
+                     r"待发货|还没发|一直没|迟迟|糊|"
                      r"建议|希望|要是能|最好能|诚意", re.IGNORECASE)
 # A fan talking about one concrete order or device needs a human even when the topic is in the FAQ.
 SPECIFIC = re.compile(
@@ -61,3 +62,5 @@ OUR_BUSINESS = re.compile(r"商城|订单|下单|发货|快递|物流|退货|退
 RESOLVED = re.compile(r"终于.{0,6}(?:不|好|正常)|点个?赞|解决了|修好了|正常了|不再|没再")
 # FAQ intents whose entries answer a reported problem, not only a question.
 SELF_HELP = frozenset({"ask_troubleshoot", "ask_known_issue"})
+# A fan asking whether a message that used our name is real ("自称云雀官方……是真的吗"): a human answers.
+SCAM_REPORT = re.compile(r"(?:自称|冒充|假冒|说是|号称).{0,12}(?:云雀|官方|客服|工作人员).{0,40}(?:真的吗|是真的|骗|可信|靠谱吗)")

@@ -122,3 +122,14 @@ def test_products_we_do_not_make_are_suggestions_for_product(triage, text):
 def test_the_same_question_about_another_brand_gets_nothing(triage, ours, rival):
     assert outcome(triage, ours).action == "answer"
     assert outcome(triage, rival).action == "ignore"
+
+
+@pytest.mark.parametrize("text", ["有个自称云雀官方客服的人加我，说我中奖了要先交手续费，是真的吗",
+                                  "收到私信说是云雀工作人员，让我报验证码退款，可信吗"])
+def test_a_fan_asking_whether_a_scam_in_our_name_is_real_gets_a_human(triage, text):
+    assert outcome(triage, text).action == "handoff"
+
+
+@pytest.mark.parametrize("text", ["Watch S2能测体温吗？", "Buds 3戴着挺舒服，就是右耳老是断连"])
+def test_a_question_or_problem_about_our_product_is_not_small_talk(triage, text):
+    assert outcome(triage, text).action == "handoff"
