@@ -33,7 +33,7 @@ from bot.outcome import (
     DecideSettings,
     Outcome,
 )
-from bot.questions import split_questions
+from bot.questions import split_questions, topic_size
 from bot.signals import SPECIFIC
 from bot.text import NormalisedText
 
@@ -42,6 +42,8 @@ from bot.text import NormalisedText
 LEAN_CONFIDENCE, LEAN_COVERAGE = 0.8, 0.5
 # A question that found its own entry moves to another question's entry only if that one knows this much of it.
 REUSE_COVERAGE = 0.6
+# A question with at most this many topic characters is read together with the one before it.
+THIN_TOPIC = 1
 # A question's own intent decides who takes it from this confidence up (else the message's intent).
 OWNER_CONFIDENCE = 0.6
 # Social intents that a question part may be and still need no answer.
@@ -204,6 +206,12 @@ def answer_questions(message: NormalisedText, channel: str, nlu: NluResult, matc
         for question in questions:
             part_intent, part_conf = nlu.part_intent(question)
             own = _resolve(question, part_intent, part_conf, part_matches.get(question, ()), scope, settings)
+            if previous is not None and topic_size(question) <= THIN_TOPIC:
+                # "跟X5的一样吗": too thin to mean anything alone; read it with the question before it.
+                joined = follow_up_query(previous, question)
+                with_context = _resolve(joined, intent, confidence, part_matches.get(joined, ()), scope, settings)
+                if with_context.covered:
+                    own = replace(with_context, text=joined)
             if not own.covered and previous is not None and _leans_on(own, parts[-1] if parts else None):
                 # A follow-up that leans on the question before it ("截止到啥时候?", "会私信我吗"):
                 # covered when, read with that question, it finds the same entry, within its scope.

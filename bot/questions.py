@@ -36,7 +36,7 @@ _STATEMENT = re.compile(
 _SHORT_QUERY_CHARS = 12
 # "我是学生" / "我在深圳" is context for the question that follows, not a query of its own.
 _SELF = re.compile(r"^(?:我|本人|俺|咱)")
-_FILLER = re.compile(r"[大概一般约呀啊呢的了要有是能可以支持需那这个还都也就请吧嘛吗么哦]")
+_FILLER = re.compile(r"[大概一般约呀啊呢的了要有是能可以支持需那这个还都也就请吧嘛吗么哦跟和同比样]")
 # A piece with fewer topic characters than this leans on the one before it ("大概多少钱").
 _MIN_TOPIC = 2
 # A question with this much topic of its own does not inherit the product of the one before it.
