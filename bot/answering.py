@@ -10,6 +10,7 @@ the owner of the first uncovered question with the covered ones drafted.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Dict, List, Mapping, Sequence, Tuple
@@ -42,8 +43,10 @@ from bot.text import NormalisedText
 LEAN_CONFIDENCE, LEAN_COVERAGE = 0.8, 0.5
 # A question that found its own entry moves to another question's entry only if that one knows this much of it.
 REUSE_COVERAGE = 0.6
-# A question with at most this many topic characters is read together with the one before it.
+# A question with at most this many topic characters that refers back ("跟X5的一样吗", "那A3呢") is
+# read together with the one before it.
 THIN_TOPIC = 1
+ANAPHORA = re.compile(r"一样|同样|也是|一致|区别|不同|呢[?？]?$|^那|它|这个|那个|这款|那款")
 # A question's own intent decides who takes it from this confidence up (else the message's intent).
 OWNER_CONFIDENCE = 0.6
 # Social intents that a question part may be and still need no answer.
@@ -206,7 +209,7 @@ def answer_questions(message: NormalisedText, channel: str, nlu: NluResult, matc
         for question in questions:
             part_intent, part_conf = nlu.part_intent(question)
             own = _resolve(question, part_intent, part_conf, part_matches.get(question, ()), scope, settings)
-            if previous is not None and topic_size(question) <= THIN_TOPIC:
+            if previous is not None and topic_size(question) <= THIN_TOPIC and ANAPHORA.search(question):
                 # "跟X5的一样吗": too thin to mean anything alone; read it with the question before it.
                 joined = follow_up_query(previous, question)
                 with_context = _resolve(joined, intent, confidence, part_matches.get(joined, ()), scope, settings)
