@@ -43,6 +43,8 @@ from bot.text import NormalisedText
 LEAN_CONFIDENCE, LEAN_COVERAGE = 0.8, 0.5
 # A question that found its own entry moves to another question's entry only if that one knows this much of it.
 REUSE_COVERAGE = 0.6
+# ... and only if that entry scores at least this share of the question's own best entry.
+REUSE_SCORE_SHARE = 0.8
 # A question with at most this many topic characters that refers back ("跟X5的一样吗", "那A3呢") is
 # read together with the one before it.
 THIN_TOPIC = 1
@@ -149,7 +151,9 @@ def _fewest_entries(parts: List[_Part], scope: ScopeLexicon, settings: DecideSet
     for part in parts:
         if part.covered and part.extra is None:
             for match in part.matches:
+                own_best = part.matches[0].score if part.matches else 0.0
                 if (match.entry in chosen and match.entry != part.entry and match.score >= settings.match_threshold
+                        and match.score >= REUSE_SCORE_SHARE * own_best
                         and scope.check(part.text, match.entry).answerable
                         and _about(part, match.entry, faq, REUSE_COVERAGE)):
                     part = replace(part, entry=match.entry)
