@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MODEL_STAMP := models/.trained
-NLU_INPUTS := config.yml domain.yml $(wildcard data/nlu/*.yml) $(wildcard data/*.yml) $(wildcard data/jieba/*) bot/text.py bot/nlu/normalizer.py bot/nlu/entities.py bot/nlu/linear.py bot/nlu/linear_component.py bot/questions.py
+NLU_INPUTS := config.yml domain.yml $(wildcard data/nlu/*.yml) $(wildcard data/*.yml) $(wildcard data/jieba/*) bot/text.py bot/nlu/normalizer.py bot/nlu/entities.py bot/nlu/linear.py bot/nlu/linear_component.py bot/questions.py bot/regional.py
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 

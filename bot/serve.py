@@ -17,7 +17,8 @@ from bot.errors import ConfigError
 from bot.settings import Settings
 
 ROOT_FILES = ["config.yml", "domain.yml", "data/rules.yml", "bot/text.py", "bot/nlu/normalizer.py",
-              "bot/nlu/entities.py", "bot/nlu/linear.py", "bot/nlu/linear_component.py", "bot/questions.py"]
+              "bot/nlu/entities.py", "bot/nlu/linear.py", "bot/nlu/linear_component.py", "bot/questions.py",
+              "bot/regional.py"]
 ROOT_DIRS = ["data/nlu", "data/jieba"]
 
 
