@@ -163,10 +163,9 @@ def decide(
     if intent_info is None:
         return handoff(department, R_LOW_CONFIDENCE, intent, confidence, match=best)
 
-    ours = OUR_NAMES.search(text) or ADDRESSED.search(text)
     small_talk = intent_info.kind in (IGNORE, SOCIAL) and intent not in PLAIN_TALK and not SPAM.search(text)
     if small_talk and ((low_confidence and (strong or SUGGESTION.search(text)))
-                       or (ours and (asks(text, nominal=False) or (PROBLEM.search(text) and not RESOLVED.search(text))))):
+                       or (about_us and (asks(text, nominal=False) or (PROBLEM.search(text) and not RESOLVED.search(text))))):
         # Taken for small talk, yet it reads like a manual question, or asks something of our product,
         # reports a problem with it or makes a wish: let a human look.
         owner = PRODUCT_DEPARTMENT if SUGGESTION.search(text) else (
