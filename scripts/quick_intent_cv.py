@@ -1,6 +1,6 @@
 """A fast proxy for the NLU data's separability: 5-fold CV of a linear SVM on char n-grams.
 
-Rasa's own cross-validation (`make cross-validate`) takes about 30 minutes here; this takes
+Rasa's own cross-validation (`make cross-validate`) trains the whole pipeline per fold; this takes
 seconds, so people writing training data can see which intents their examples confuse.
 usage: .venv/bin/python scripts/quick_intent_cv.py [--confusions 30]
 """

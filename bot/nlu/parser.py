@@ -1,8 +1,8 @@
 """Load the trained Rasa model once and parse many messages per graph run.
 
 Rasa's own entry point parses one message per call; `bot triage` feeds the NLU graph a whole
-batch of messages instead (every component of our pipeline processes lists, and the DIET
-component classifies a batch in one TensorFlow call).
+batch of messages instead (every component of our pipeline processes lists, and the linear
+intent classifier scores a batch, and the questions in it, in one sparse matrix product).
 """
 
 from __future__ import annotations
