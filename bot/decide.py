@@ -64,7 +64,7 @@ from bot.signals import (
     SURE_SPAM,
     TOPIC_ALARM,
 )
-from bot.text import NormalisedText, to_simplified
+from bot.text import NormalisedText
 
 # Kept importable from here: the rest of the product asks bot.decide for outcomes.
 __all__ = ["ACTIONS", "ANSWER", "HANDOFF_ACTION", "PRIORITY_HIGH", "PRIORITY_NORMAL", "DecideSettings", "Outcome",
@@ -95,7 +95,7 @@ def _second_opinion(nlu: NluResult, skip: Sequence[str] = ()) -> str | None:
 
 def _alarm(message: NormalisedText) -> bool:
     """A threat or a public warning in the fan's words, the quoted chain or a topic."""
-    chain = message.chain_words + " " + to_simplified(message.repost_chain)
+    chain = message.chain_words
     safety = SAFETY.search(message.text) and DEVICE.search(message.text)
     return bool(ESCALATION.search(message.text) or ANGER.search(message.text) or safety or ESCALATION.search(chain)
                 or CHAIN_ALARM.search(chain) or any(TOPIC_ALARM.search(t) for t in message.topics))

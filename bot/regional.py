@@ -40,9 +40,6 @@ class Lexicon:
         keys = sorted(mapping, key=len, reverse=True)
         self._pattern = re.compile("|".join(re.escape(k) for k in keys)) if keys else None
 
-    def __len__(self) -> int:
-        return len(self._map)
-
     def apply(self, text: str) -> str:
         if self._pattern is None or not text:
             return text

@@ -53,8 +53,7 @@ class NormalisedText:
     topics: List[str] = field(default_factory=list)
     urls: List[str] = field(default_factory=list)
     repost_chain: str = ""
-    chain_words: str = ""  # the repost chain in the same canonical form as `text`
-    quoted: bool = False  # the text is the quoted question: the fan's own words only echoed it
+    chain_words: str = ""  # the repost chain, simplified and in Mandarin words (topics kept)
 
     @property
     def is_empty(self) -> bool:
@@ -139,11 +138,8 @@ def normalise(raw: str) -> NormalisedText:
     own = _clean(own)
     if own.lower() in _EMPTY_REPOST_TEXTS or (own in _CHAIN_ONLY_TEXTS and chain):
         own = ""
-    quoted = False
-    if chain and (not own or _ECHO.match(own)) and own.lower() not in _EMPTY_REPOST_TEXTS:
-        question = _quoted_question(chain)
-        if question and own:
-            own, quoted = question, True
+    if chain and own and _ECHO.match(own):
+        own = _quoted_question(chain) or own
     own = _strip_salutation(own)
     return NormalisedText(
         text=own,
@@ -153,8 +149,7 @@ def normalise(raw: str) -> NormalisedText:
         topics=topics,
         urls=urls,
         repost_chain=chain.strip(),
-        chain_words=_clean(chain),
-        quoted=quoted,
+        chain_words=regional_words().apply(to_simplified(chain)),
     )
 
 
