@@ -131,9 +131,8 @@ def precision_coverage_curve(cases: Sequence[Dict[str, Any]], outputs: Sequence[
         out = by_id.get(str(case["id"]))
         if out is None or out.get("answer_score") is None or not out.get("candidate_reply"):
             continue
-        reply = out["candidate_reply"]
-        right = (case["expect"] == "answer" and answer_matches(reply, case.get("must_contain") or [])
-                 and not any(_squash(s) in _squash(reply) for s in case.get("must_not_contain") or [] if s))
+        # Judged as the answer it would have been.
+        right = judge(case, {"action": "answer", "reply": out["candidate_reply"]})
         candidates.append((float(out["answer_score"]), right))
     curve = []
     for t in thresholds:
