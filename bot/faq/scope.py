@@ -72,13 +72,16 @@ def specifics(text: str) -> Dict[str, set]:
     products = {re.sub(r"\s+", "", p.lower()) for p in OUR_PRODUCTS.findall(text)}
     if _SERIES.search(text):
         products |= {"x5", "x5pro"}
+    memory = {_memory_key(m) for m in _MEMORY.finditer(text)}
+    rest = _MEMORY.sub(" ", text)  # "8+256" is a configuration, not a storage size or an amount
+    storage = {f"{n}{u[0].lower()}" for n, u in _STORAGE.findall(rest)}
+    storage |= {key.split("+")[1] + ("" if key.endswith("t") else "g") for key in memory}
     return {
         "version": set(_VERSION.findall(text)),
-        "memory": {_memory_key(m) for m in _MEMORY.finditer(text)},
-        "storage": {f"{n}{u[0].lower()}" for n, u in _STORAGE.findall(_MEMORY.sub(" ", text))}
-        | {_memory_key(m).split("+")[1] + ("" if _memory_key(m).endswith("t") else "g") for m in _MEMORY.finditer(text)},
+        "memory": memory,
+        "storage": storage,
         "product": products,
-        "amount": set(_AMOUNT.findall(_MEMORY.sub(" ", _VERSION.sub(" ", text)))),
+        "amount": set(_AMOUNT.findall(_VERSION.sub(" ", rest))),
     }
 
 
@@ -89,10 +92,21 @@ class Verdict:
     department: str | None = None  # who owns the uncovered specific, when it is not the entry's department
 
 
+@dataclass(frozen=True)
+class _Offer:
+    models: frozenset
+    specifics: Dict[str, set]
+    numbers: frozenset
+    covered: frozenset  # (facet, value) the entries name
+    facets: frozenset  # facets the entries name some value of
+    excluded: frozenset  # (facet, value) the entries declare not covered
+
+
 class ScopeLexicon:
     """Facet values with their variants, matched as substrings (Chinese has no word boundaries)."""
 
     def __init__(self, facets: Dict[str, Dict[str, Sequence[str]]]) -> None:
+        self._offers: Dict[Tuple[FaqEntry, ...], _Offer] = {}
         self._values: List[Tuple[str, str, re.Pattern]] = []
         for facet, values in facets.items():
             for value, variants in values.items():
@@ -116,14 +130,27 @@ class ScopeLexicon:
             return models[0]
         return next((value for facet, value in self.mentioned(text) if facet == "products"), None)
 
+    def _offer(self, entries: Tuple[FaqEntry, ...]) -> _Offer:
+        """What entries cover, computed once per set of entries (the index, and so the entries, is immutable)."""
+        offer = self._offers.get(entries)
+        if offer is None:
+            body = " ".join(t for e in entries for t in [*e.questions, e.answer, e.comment, *e.scope])
+            covered = frozenset(self.mentioned(body))
+            offer = _Offer(
+                models=frozenset(unknown_models(body)), specifics=specifics(body),
+                numbers=frozenset(_NUMBER.findall(body)), covered=covered,
+                facets=frozenset(facet for facet, _ in covered),
+                excluded=frozenset(self.mentioned(" ".join(t for e in entries for t in e.not_covered))))
+            self._offers[entries] = offer
+        return offer
+
     def check(self, question: str, *entries: FaqEntry) -> Verdict:
         """Answerable when every specific of the question is within the scope of the entries together."""
-        body = " ".join(t for e in entries for t in [*e.questions, e.answer, e.comment, *e.scope])
-        not_covered = [t for e in entries for t in e.not_covered]
-        new_models = unknown_models(question) - unknown_models(body)
+        offer = self._offer(entries)
+        new_models = unknown_models(question) - offer.models
         if new_models:
             return Verdict(False, "products:" + ",".join(sorted(new_models)), PRODUCT_DEPARTMENT)
-        asked, offered = specifics(question), specifics(body)
+        asked, offered = specifics(question), offer.specifics
         if asked["product"] and offered["product"] and not asked["product"] <= offered["product"]:
             return Verdict(False, "products:" + ",".join(sorted(asked["product"] - offered["product"])))
         for kind in ("version", "memory", "storage"):
@@ -131,16 +158,13 @@ class ScopeLexicon:
             missing = asked[kind] - offered[kind] if offered[kind] else set()
             if missing:
                 return Verdict(False, f"{kind}:" + ",".join(sorted(missing)))
-        amounts = asked["amount"] - set(_NUMBER.findall(body))
+        amounts = asked["amount"] - offer.numbers
         if amounts:
             return Verdict(False, "amount:" + ",".join(sorted(amounts)))
-        covered = set(self.mentioned(body))
-        facets_named = {facet for facet, _ in covered}
-        excluded = set(self.mentioned(" ".join(not_covered)))
         for facet, value in self.mentioned(question):
-            if (facet, value) in covered and (facet, value) not in excluded:
-                continue
-            if (facet, value) in IMPLICIT and facet not in facets_named and (facet, value) not in excluded:
+            if (facet, value) in offer.excluded:
+                return Verdict(False, f"{facet}:{value}", PRODUCT_DEPARTMENT if facet == "products" else None)
+            if (facet, value) in offer.covered or ((facet, value) in IMPLICIT and facet not in offer.facets):
                 continue
             return Verdict(False, f"{facet}:{value}", PRODUCT_DEPARTMENT if facet == "products" else None)
         return Verdict(True)
