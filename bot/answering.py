@@ -126,10 +126,10 @@ def _resolve(text: str, intent: str | None, confidence: float, matches: Sequence
                  detail=verdict.reason, matches=found)
 
 
-def _leans_on(part: _Part, before: _Part | None) -> bool:
+def _leans_on(part: _Part) -> bool:
     """A question that may be a follow-up of the one before it rather than a new request."""
     kind = info(part.intent).kind if info(part.intent) else None
-    if before is None or part.reason == R_ORDER or part.detail.startswith("products:"):
+    if part.reason == R_ORDER or part.detail.startswith("products:"):
         return False
     return kind != HANDOFF or part.confidence < LEAN_CONFIDENCE
 
@@ -150,8 +150,8 @@ def _fewest_entries(parts: List[_Part], scope: ScopeLexicon, settings: DecideSet
     out: List[_Part] = []
     for part in parts:
         if part.covered and part.extra is None:
+            own_best = part.matches[0].score if part.matches else 0.0
             for match in part.matches:
-                own_best = part.matches[0].score if part.matches else 0.0
                 if (match.entry in chosen and match.entry != part.entry and match.score >= settings.match_threshold
                         and match.score >= REUSE_SCORE_SHARE * own_best
                         and scope.check(part.text, match.entry).answerable
@@ -213,16 +213,16 @@ def answer_questions(message: NormalisedText, channel: str, nlu: NluResult, matc
         for question in questions:
             part_intent, part_conf = nlu.part_intent(question)
             own = _resolve(question, part_intent, part_conf, part_matches.get(question, ()), scope, settings)
-            if previous is not None and topic_size(question) <= THIN_TOPIC and ANAPHORA.search(question):
+            joined = follow_up_query(previous, question) if previous is not None else None
+            if joined and topic_size(question) <= THIN_TOPIC and ANAPHORA.search(question):
                 # "跟X5的一样吗": too thin to mean anything alone; read it with the question before it.
-                joined = follow_up_query(previous, question)
                 with_context = _resolve(joined, intent, confidence, part_matches.get(joined, ()), scope, settings)
                 if with_context.covered:
                     own = replace(with_context, text=joined)
-            if not own.covered and previous is not None and _leans_on(own, parts[-1] if parts else None):
+            if joined and not own.covered and _leans_on(own):
                 # A follow-up that leans on the question before it ("截止到啥时候?", "会私信我吗"):
-                # covered when, read with that question, it finds the same entry, within its scope.
-                joined = follow_up_query(previous, question)
+                # covered when, read with that question, it finds an entry another question already
+                # has, within its scope.
                 with_context = part_matches.get(joined, ())
                 target = with_context[0].entry if with_context else None
                 if (target is not None and any(p.entry == target for p in parts if p.covered)
@@ -240,20 +240,19 @@ def answer_questions(message: NormalisedText, channel: str, nlu: NluResult, matc
     covered = [p for p in parts if p.covered]
     draft = _compose(covered, channel, now) if covered else None
     missing = [p for p in parts if not p.covered]
-    best = matches[0] if matches else None
+    faq_score = matches[0].score if matches else 0.0
     if missing:
         first = missing[0]
         return Outcome(HANDOFF_ACTION, _owner(first, intent), first.reason, None, intent, confidence,
-                       priority=PRIORITY_NORMAL, faq_score=best.score if best else 0.0, draft=draft,
-                       detail=first.detail)
+                       priority=PRIORITY_NORMAL, faq_score=faq_score, draft=draft, detail=first.detail)
     score = min(p.score for p in parts)
     entry_ids = ",".join(dict.fromkeys(e.id for p in parts for e in p.entries))
     department = parts[0].department
     if not _fits(draft or "", channel):
-        return Outcome(HANDOFF_ACTION, department, R_TOO_LONG, None, intent, confidence, faq_id=entry_ids,
-                       faq_score=best.score if best else 0.0, answer_score=score, draft=draft)
-    if score < settings.answer_threshold:
-        return Outcome(HANDOFF_ACTION, department, R_LOW_CONFIDENCE, None, intent, confidence, faq_id=entry_ids,
-                       faq_score=best.score if best else 0.0, answer_score=score, draft=draft)
-    return Outcome(ANSWER, department, R_FAQ, draft, intent, confidence, faq_id=entry_ids,
-                   faq_score=best.score if best else 0.0, answer_score=score, draft=draft)
+        action, reason, reply = HANDOFF_ACTION, R_TOO_LONG, None
+    elif score < settings.answer_threshold:
+        action, reason, reply = HANDOFF_ACTION, R_LOW_CONFIDENCE, None
+    else:
+        action, reason, reply = ANSWER, R_FAQ, draft
+    return Outcome(action, department, reason, reply, intent, confidence, faq_id=entry_ids, faq_score=faq_score,
+                   answer_score=score, draft=draft)
