@@ -9,7 +9,8 @@ A-not-A, request verbs) and few, and each is tested.
 from __future__ import annotations
 
 import re
-from typing import List
+from functools import lru_cache
+from typing import List, Tuple
 
 # Sentence ends, and connectors that start a new question ("另外", "还有就是", "顺便问下").
 _SENTENCE = re.compile(r"(?<=[?？!！。；;\n])")
@@ -84,6 +85,12 @@ def _clauses(text: str) -> List[str]:
 
 
 def split_questions(text: str) -> List[str]:
+    """The questions of a message (see `_split`); every stage of the path asks, so it is cached."""
+    return list(_split(text))
+
+
+@lru_cache(maxsize=4096)
+def _split(text: str) -> Tuple[str, ...]:
     """The questions of a message, each with the statements before it as its context.
 
     "我是学生，X5有优惠吗？另外包邮吗" -> ["我是学生，X5有优惠吗？", "X5 包邮吗"]: a later question
@@ -119,7 +126,7 @@ def split_questions(text: str) -> List[str]:
             parts.append(question)
     if context and parts:
         parts[-1] = parts[-1] + "，" + "，".join(context)
-    return parts
+    return tuple(parts)
 
 
 def is_statement(text: str) -> bool:
