@@ -89,7 +89,7 @@ def answer_score(intent_confidence: float, faq_score: float) -> float:
 
 
 def _resolve(text: str, intent: str | None, confidence: float, matches: Sequence[Match],
-             scope: ScopeLexicon, settings: DecideSettings) -> _Part:
+             scope: ScopeLexicon, settings: DecideSettings, now: datetime) -> _Part:
     intent_info = info(intent)
     best = matches[0] if matches else None
     found = tuple(matches)
@@ -106,6 +106,10 @@ def _resolve(text: str, intent: str | None, confidence: float, matches: Sequence
                      matches=found)
     if best is None or best.score < settings.match_threshold:
         return _Part(text, intent, confidence, department, reason=R_NOT_COVERED, matches=found)
+    if not best.entry.answerable_at(now):
+        # What the entry promised has run out ("11 月 30 日前发货" on 12-01): a human checks.
+        return _Part(text, intent, confidence, best.entry.department, reason=R_NOT_COVERED,
+                     detail=f"ended:{best.entry.id}", matches=found)
     verdict = scope.check(text, best.entry)
     if verdict.answerable:
         return _Part(text, intent, confidence, best.entry.department, best.entry, answer_score(confidence, best.score),
@@ -113,12 +117,12 @@ def _resolve(text: str, intent: str | None, confidence: float, matches: Sequence
     for other in matches[1:ALTERNATIVES]:
         # The nearest entry misses a specific that a close runner-up names ("芯片"): that one answers.
         if other.score >= settings.match_threshold and other.entry.intent == intent \
-                and scope.check(text, other.entry).answerable:
+                and other.entry.answerable_at(now) and scope.check(text, other.entry).answerable:
             return _Part(text, intent, confidence, other.entry.department, other.entry,
                          answer_score(confidence, other.score), matches=found)
     second = matches[1] if len(matches) > 1 else None
     if second is not None and second.score >= settings.match_threshold and scope.several(text) \
-            and scope.check(text, best.entry, second.entry).answerable:
+            and second.entry.answerable_at(now) and scope.check(text, best.entry, second.entry).answerable:
         # Two things in one question, each the subject of an entry: both entries together answer it.
         return _Part(text, intent, confidence, best.entry.department, best.entry,
                      answer_score(confidence, second.score), extra=second.entry, matches=found)
@@ -206,17 +210,17 @@ def answer_questions(message: NormalisedText, channel: str, nlu: NluResult, matc
     intent, confidence = nlu.top_real_intent()
     questions = split_questions(message.text)
     if len(questions) <= 1:
-        parts = [_resolve(message.text, intent, confidence, matches, scope, settings)]
+        parts = [_resolve(message.text, intent, confidence, matches, scope, settings, now)]
     else:
         parts = []
         previous = None
         for question in questions:
             part_intent, part_conf = nlu.part_intent(question)
-            own = _resolve(question, part_intent, part_conf, part_matches.get(question, ()), scope, settings)
+            own = _resolve(question, part_intent, part_conf, part_matches.get(question, ()), scope, settings, now)
             joined = follow_up_query(previous, question) if previous is not None else None
             if joined and topic_size(question) <= THIN_TOPIC and ANAPHORA.search(question):
                 # "跟X5的一样吗": too thin to mean anything alone; read it with the question before it.
-                with_context = _resolve(joined, intent, confidence, part_matches.get(joined, ()), scope, settings)
+                with_context = _resolve(joined, intent, confidence, part_matches.get(joined, ()), scope, settings, now)
                 if with_context.covered:
                     own = replace(with_context, text=joined)
             if joined and not own.covered and _leans_on(own):
@@ -235,7 +239,7 @@ def answer_questions(message: NormalisedText, channel: str, nlu: NluResult, matc
             parts.append(own)
             previous = question
         if not parts:
-            parts = [_resolve(message.text, intent, confidence, matches, scope, settings)]
+            parts = [_resolve(message.text, intent, confidence, matches, scope, settings, now)]
         parts = _fewest_entries(parts, scope, settings, faq)
     covered = [p for p in parts if p.covered]
     draft = _compose(covered, channel, now) if covered else None

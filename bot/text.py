@@ -34,7 +34,10 @@ _ECHO_TOKEN = (r"同问|同求|蹲后续|求后续|坐等后续|等后续|\+1|\+
 _ECHO = re.compile(rf"^(?:(?:{_ECHO_TOKEN})[!！?？~～。.，,\s]*)+$", re.IGNORECASE)
 # "…多少钱？谢谢" : thanks after a question says nothing about its topic.
 _TRAILING_THANKS = re.compile(r"[,，.。!！\s]*(?:谢谢|感谢|多谢|thx|thanks|thank you)[啦了呀哈啊～~!！。.\s]*$", re.IGNORECASE)
-_CHAIN_SEGMENT = re.compile(r"//\s*@[^:：]{1,30}[:：]")
+_CHAIN_SEGMENT = re.compile(r"//\s*@([^:：]{1,30})[:：]")
+# The company's own accounts (company.md): their posts in a chain are what the fan reposts, not a
+# fan's question ("//@云雀手机:【X5上市转发抽奖】...").
+OFFICIAL_ACCOUNT = re.compile(r"^云雀")
 # A salutation in front of a question says nothing about its topic ("你好，想问下A3能无线充电吗").
 _SALUTATION = re.compile(r"^(?:你好|您好|hello|hi|哈喽|哈啰|嗨|在吗|在不在|亲|请问一下|请问|问一下|小白求问|新人求问|求问|"
                          r"弱弱地?问一?下?|想问一下|想问下|想问|问下)[呀啊哈呢～~!！,，.。\s]*",
@@ -90,10 +93,13 @@ def regional_words():
 
 
 def _quoted_question(chain: str) -> str:
-    """The newest words in a repost chain that are more than an echo or Weibo's filler."""
-    for segment in _CHAIN_SEGMENT.split(chain):
+    """The newest fan words in a repost chain that are more than an echo or Weibo's filler."""
+    pieces = _CHAIN_SEGMENT.split(chain)  # [before, name, words, name, words, ...]
+    for name, segment in zip(pieces[1::2], pieces[2::2]):
+        if OFFICIAL_ACCOUNT.match(name.strip()):
+            continue
         words = _clean(segment)
-        if words and words.lower() not in _EMPTY_REPOST_TEXTS and not _ECHO.match(words):
+        if words and words.lower() not in _EMPTY_REPOST_TEXTS | _CHAIN_ONLY_TEXTS and not _ECHO.match(words):
             return words
     return ""
 
@@ -138,7 +144,8 @@ def normalise(raw: str) -> NormalisedText:
     own = _clean(own)
     if own.lower() in _EMPTY_REPOST_TEXTS or (own in _CHAIN_ONLY_TEXTS and chain):
         own = ""
-    if chain and own and _ECHO.match(own):
+    elif chain and (not own or _ECHO.match(own)):
+        # Nothing of their own ("//@A: 同问//@B: 问题") or only an echo: the quoted question is theirs.
         own = _quoted_question(chain) or own
     own = _strip_salutation(own)
     return NormalisedText(

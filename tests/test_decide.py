@@ -53,6 +53,16 @@ def test_ended_activity_is_answered_as_ended(index):
     assert "结束" in after.reply or "截止" in after.reply
 
 
+def test_a_promise_that_has_run_out_goes_to_a_human(index):
+    """The presale entry promises shipping "11 月 30 日前": on 12-01 nobody may repeat it."""
+    text, intent = "X5 Pro 16+1TB什么时候发货", "ask_release"
+    before = run(index, text, intent, now=datetime(2026, 11, 28, 10, 0, tzinfo=CHINA_TZ))
+    after = run(index, text, intent, now=datetime(2026, 12, 1, 10, 0, tzinfo=CHINA_TZ))
+    assert before.action == "answer" and "11 月 30 日" in before.reply
+    assert (after.action, after.reply) == ("handoff", None)
+    assert after.detail == "ended:x5-pro-1tb-presale"
+
+
 @pytest.mark.parametrize("text,intent", [
     ("修了三次还是黑屏 再不解决就去12315投诉", "device_fault"),
     ("虚假宣传 我要去市场监管局举报你们", "ask_warranty"),

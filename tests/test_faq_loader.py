@@ -147,6 +147,16 @@ def test_unknown_field_and_missing_ended_answer_are_reported(faq_copy, check):
     assert "[ended_answer] 有结束时间但没有 ended_answer" in err
 
 
+@pytest.mark.parametrize("after_end,ok", [("handoff", True), ("转人工", False)])
+def test_after_end_handoff_stands_in_for_an_ended_answer(faq_copy, check, after_end, ok):
+    path = faq_copy / "after_sales.yml"
+    _replace_once(path, "    question: 保修多久？", f'    question: 保修多久？\n    valid_until: "2026-01-01"\n    after_end: {after_end}')
+    code, err = check()
+    assert code == (0 if ok else 1)
+    if not ok:
+        assert "[after_end] after_end 只能写 handoff" in err
+
+
 def test_phone_number_in_a_comment_answer_is_rejected(faq_copy, check):
     path = faq_copy / "after_sales.yml"
     text = path.read_text(encoding="utf-8")

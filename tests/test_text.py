@@ -13,6 +13,12 @@ CASES = [
     ("转发微博//@某某:好看", ""),
     ("转发微博", ""),
     ("转发", "转发"),
+    # nothing of their own, or only an echo: the newest fan question in the chain is theirs,
+    # never the official account's own post
+    ("//@阿茶: 同问//@小鱼: X5 Pro和X5到底差在哪？", "X5 Pro和X5到底差在哪?"),
+    ("//@路人甲: 我也是！//@可乐加冰: A3升级后指纹好慢！有人知道咋办吗", "A3升级后指纹好慢!有人知道咋办吗"),
+    ("//@云雀手机:【X5上市转发抽奖】关注+转发，抽3台云雀X5！", ""),
+    ("求官方回复//@云雀客服: 已私信//@小鱼: Buds 3能连安卓吗", "Buds 3能连安卓吗"),
     # a salutation before a real question is dropped; a bare greeting stays
     ("你好，想问下A3能不能无线充电？", "A3能不能无线充电?"),
     ("您好 请问 X5多少钱", "X5多少钱"),

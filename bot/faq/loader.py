@@ -23,12 +23,14 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 PERSONAL_DATA = re.compile(r"1[3-9]\d[- ]?\d{4}[- ]?\d{4}|\d{17}[\dXx]|YQ\d{8,}", re.IGNORECASE)
 ENTRY_FIELDS = {
     "id", "department", "intent", "question", "alternates", "answer", "comment",
-    "valid_from", "valid_until", "ended_answer", "keywords", "excludes", "scope", "not_covered", "by_product",
+    "valid_from", "valid_until", "ended_answer", "after_end", "keywords", "excludes", "scope", "not_covered", "by_product",
 }
 # Files of the FAQ directory that are not FAQ entries.
 SIDE_FILES = {"synonyms", "scope", "regional"}
 FILE_FIELDS = {"department", "entries"}
 DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d")
+# `after_end: handoff`: once valid_until has passed, a human answers this entry's questions.
+AFTER_END_HANDOFF = "handoff"
 
 
 @dataclass
@@ -176,14 +178,17 @@ class _FileChecker:
         end = self.date(entry, "valid_until", end_of_day=True)
         if start and end and end < start:
             self.problem(entry["valid_until"].line, "valid_until", "结束时间早于开始时间", "检查 valid_from 和 valid_until 是否写反")
-        if end and not ended:
-            self.problem(entry["valid_until"].line, "ended_answer", "有结束时间但没有 ended_answer，活动结束后就没有话可回", "加上 `ended_answer:`，写明活动已结束")
+        after_end = self.text(entry, "after_end", line, required=False)
+        if after_end not in (None, AFTER_END_HANDOFF):
+            self.problem(entry["after_end"].line, "after_end", f"after_end 只能写 {AFTER_END_HANDOFF}", f"写 `after_end: {AFTER_END_HANDOFF}`（结束后转人工），或删掉这一行")
+        if end and not ended and after_end != AFTER_END_HANDOFF:
+            self.problem(entry["valid_until"].line, "ended_answer", "有结束时间但没有 ended_answer，活动结束后就没有话可回", f"加上 `ended_answer:`，写明活动已结束；或写 `after_end: {AFTER_END_HANDOFF}`，结束后转人工")
         if len(self.problems) > before or not (entry_id and question and answer and comment and department):
             return
         self.entries.append(FaqEntry(
             id=entry_id, department=department, question=question, answer=answer, comment=comment,
             alternates=tuple(alternates), intent=intent, valid_from=start, valid_until=end,
-            ended_answer=ended, file=self.label, line=line, keywords=tuple(keywords),
+            ended_answer=ended, ended_handoff=after_end == AFTER_END_HANDOFF, file=self.label, line=line, keywords=tuple(keywords),
             excludes=tuple(excludes), scope=tuple(scope), not_covered=tuple(not_covered),
             variants=tuple(variants),
         ))

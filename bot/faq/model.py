@@ -45,6 +45,8 @@ class FaqEntry:
     valid_from: datetime | None = None
     valid_until: datetime | None = None
     ended_answer: str | None = None
+    # After valid_until a human answers (a promise such as "11 月 30 日前发货" that has run out).
+    ended_handoff: bool = False
     file: str = ""
     line: int = 0
     keywords: Tuple[str, ...] = field(default=())  # one must appear in the question
@@ -66,6 +68,10 @@ class FaqEntry:
         if self.valid_from is not None and now < self.valid_from:
             return "upcoming"
         return "active"
+
+    def answerable_at(self, now: datetime) -> bool:
+        """False once an entry whose after-the-end answer is a human's has ended."""
+        return not (self.ended_handoff and self.status(now) == "ended")
 
     def reply(self, channel: str, now: datetime, products: AbstractSet[str] = frozenset()) -> str:
         """The text to send: the ended notice after the end, else the comment or DM answer, in the
