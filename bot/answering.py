@@ -19,6 +19,8 @@ from bot.faq.index import FaqIndex, Match
 from bot.faq.model import COMMENT, COMMENT_LIMIT, DM_LIMIT, FaqEntry
 from bot.faq.scope import PRODUCT_DEPARTMENT, ScopeLexicon, specifics
 from bot.intents import FAQ, HANDOFF, info
+from bot.intents import IGNORE as IGNORE_KIND
+from bot.intents import SOCIAL as SOCIAL_KIND
 from bot.nlu.result import NluResult
 from bot.outcome import (
     ANSWER,
@@ -130,6 +132,11 @@ def _resolve(text: str, intent: str | None, confidence: float, matches: Sequence
                  detail=verdict.reason, matches=found)
 
 
+def _small_talk(intent: str | None) -> bool:
+    kind = info(intent).kind if info(intent) else None
+    return kind in (IGNORE_KIND, SOCIAL_KIND) and intent not in PLEASANTRIES
+
+
 def _leans_on(part: _Part) -> bool:
     """A question that may be a follow-up of the one before it rather than a new request."""
     kind = info(part.intent).kind if info(part.intent) else None
@@ -185,6 +192,38 @@ def _compose(parts: Sequence[_Part], channel: str, now: datetime) -> str:
     return PART_SEPARATOR.get(channel, "\n").join(e.reply(channel, now, frozenset(p)) for e, p in chosen.values())
 
 
+_SENTENCE_END = re.compile(r"(?<=[；;。！!])")
+_HAN_PAIR = re.compile(r"(?=([\u4e00-\u9fff]{2}))")
+
+
+def _pairs(text: str) -> set:
+    return set(_HAN_PAIR.findall(text.lower()))
+
+
+def _short_form(parts: Sequence[_Part], channel: str, now: datetime) -> str:
+    """The reply cut to what each question asks: of each entry's reply, its first sentence (where
+    staff put the main fact) and the sentence sharing most with the question that brought it.
+    Used only when the whole replies do not fit a comment; when even that is too long, the first
+    sentences alone. The caller still checks the limit."""
+    firsts: List[str] = []
+    extras: Dict[str, str] = {}
+    for part in parts:
+        asked = _pairs(part.text)
+        for entry in part.entries:
+            text = entry.reply(channel, now, frozenset(specifics(part.text)["product"]))
+            # Each sentence ends as a sentence once its neighbours are gone ("…截止；" -> "…截止。").
+            sentences = [x.strip().rstrip("；;。") + "。" for x in _SENTENCE_END.split(text) if x.strip()]
+            if not sentences or sentences[0] in firsts:
+                continue
+            firsts.append(sentences[0])
+            best = max(sentences, key=lambda x: (len(asked & _pairs(x)), -sentences.index(x)))
+            if len(asked & _pairs(best)) > len(asked & _pairs(sentences[0])):
+                extras[sentences[0]] = best
+    joined = PART_SEPARATOR.get(channel, "\n")
+    full = joined.join(f"{f}{extras[f]}" if f in extras else f for f in firsts)
+    return full if _fits(full, channel) else joined.join(firsts)
+
+
 def _owner(part: _Part, message_intent: str | None) -> str:
     """Who takes an uncovered question: product for things we do not make; the question's own
     intent when the classifier is sure of it; else the message's intent; else the nearest entry's."""
@@ -223,10 +262,19 @@ def answer_questions(message: NormalisedText, channel: str, nlu: NluResult, matc
                 with_context = _resolve(joined, intent, confidence, part_matches.get(joined, ()), scope, settings, now)
                 if with_context.covered:
                     own = replace(with_context, text=joined)
-            if joined and not own.covered and _leans_on(own):
+            if not own.covered and own.reason == R_LOW_CONFIDENCE and _small_talk(part_intent):
+                # A fragment the classifier, seeing it alone, took for chatter ("我手机是OPPO的能连吗"):
+                # in a message about one of our topics it is a question of that topic when its own
+                # words find an entry that knows them.
+                retry = _resolve(question, intent, confidence, part_matches.get(question, ()), scope, settings, now)
+                if retry.covered and _about(own, retry.entry, faq):
+                    own = retry
+            weak = own.covered and own.confidence < LEAN_CONFIDENCE and bool(parts) and own.intent != parts[-1].intent
+            if joined and (not own.covered or weak) and _leans_on(own):
                 # A follow-up that leans on the question before it ("截止到啥时候?", "会私信我吗"):
                 # covered when, read with that question, it finds an entry another question already
-                # has, within its scope.
+                # has, within its scope. Also when alone it was only a weak guess at another topic
+                # ("见面会怎么报名? 截止到什么时候?" is not about the lottery's deadline).
                 with_context = part_matches.get(joined, ())
                 target = with_context[0].entry if with_context else None
                 if (target is not None and any(p.entry == target for p in parts if p.covered)
@@ -252,6 +300,8 @@ def answer_questions(message: NormalisedText, channel: str, nlu: NluResult, matc
     score = min(p.score for p in parts)
     entry_ids = ",".join(dict.fromkeys(e.id for p in parts for e in p.entries))
     department = parts[0].department
+    if not _fits(draft or "", channel) and len(parts) > 1:
+        draft = _short_form(parts, channel, now)
     if not _fits(draft or "", channel):
         action, reason, reply = HANDOFF_ACTION, R_TOO_LONG, None
     elif score < settings.answer_threshold:

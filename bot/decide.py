@@ -165,9 +165,10 @@ def decide(
 
     small_talk = intent_info.kind in (IGNORE, SOCIAL) and intent not in PLAIN_TALK and not SPAM.search(text)
     if small_talk and ((low_confidence and (strong or SUGGESTION.search(text)))
-                       or (about_us and (asks(text, nominal=False) or (PROBLEM.search(text) and not RESOLVED.search(text))))):
-        # Taken for small talk, yet it reads like a manual question, or asks something of our product,
-        # reports a problem with it or makes a wish: let a human look.
+                       or (OUR_NAMES.search(text) or OUR_BUSINESS.search(text)) and asks(text, nominal=False)
+                       or (about_us and PROBLEM.search(text) and not RESOLVED.search(text))):
+        # Taken for small talk, yet it reads like a manual question, asks something of our products or
+        # business (not "小编今天心情怎么样"), reports a problem with them or makes a wish: a human looks.
         owner = PRODUCT_DEPARTMENT if SUGGESTION.search(text) else (
             _second_opinion(nlu) or (best.entry.department if best else None) or "pre_sales")
         return handoff(owner, R_LOW_CONFIDENCE, intent, confidence, match=best)

@@ -23,14 +23,16 @@ COMMAND = re.compile(r"^(?:请|帮我|麻烦)?(?:打开|关闭|关掉|开启|调
 SURE_SPAM = 0.8
 # Anger at us: a complaint for PR whatever topic it is about.
 ANGER = re.compile(r"什么破|破服务|破手机|太差劲|差劲|垃圾服务|垃圾手机|垃圾客服|恶心|骗子|坑爹|气死|无语死了|太坑|"
-                   r"删差评|删评论|控评|装死|截图为证|我都截图了|复制粘贴|有没有活人|踢皮球|敷衍|道歉")
+                   r"删差评|删评论|控评|装死|截图为证|我都截图了|复制粘贴|有没有活人|踢皮球|敷衍|道歉|个屁|屁用")
 # In a repost chain or a topic, a warning to other fans is a public complaint too.
 CHAIN_ALARM = re.compile(r"别买|不要买|千万别|避坑|避雷|踩雷|坑人|垃圾|智商税|翻车|退钱|骗钱|黑心|双标|拒保|成摆设|"
-                         r"质量问题|售后差|维权|曝光|装死")
+                         r"质量问题|售后差|维权|曝光|装死|个屁|屁用")
 TOPIC_ALARM = re.compile(r"质量|品质|投诉|维权|翻车|避雷|避坑|差评|黑心|售后|骗|曝光|问题|发热|发烫|差$|门$")
 # Words that make a statement about a topic a report of a problem rather than small talk.
-PROBLEM = re.compile(r"坏|故障|问题|不行|不能|没法|无法|失败|异常|卡顿|卡死|太慢|发烫|烫|断|bug|差|退|没到|没收到|"
-                     r"不动|丢|错|漏|少|破|碎|裂|划痕|闪退|黑屏|死机|重启|耗电|掉电|充不|不可用|用不了|失效|慢|不灵|失灵|"
+# "不错", "没错", "差不多", "出差", "差点" are not problems.
+PROBLEM = re.compile(r"坏|故障|问题|不行|不能|没法|无法|失败|异常|卡顿|卡死|太慢|发烫|烫|断|bug|(?<![不出偏落])差(?!不多|点)|退|没到|没收到|"
+                     r"不动|丢|(?<![不没])错|漏|少|破|碎|裂|划痕|闪退|黑屏|死机|重启|耗电|掉电|充不|不可用|用不了|失效|慢|不灵|失灵|"
+                     r"没动静|没消息|没下文|没反应|不响|没声音|没有声音|顶开|顶起|鼓起|膨胀|变形|"
                      r"待发货|还没发|一直没|迟迟|糊|"
                      r"建议|希望|要是能|最好能|诚意", re.IGNORECASE)
 # A fan talking about one concrete order or device needs a human even when the topic is in the FAQ.

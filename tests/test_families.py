@@ -72,9 +72,14 @@ def test_a_statement_gets_no_faq_answer(triage, question, statement):
     assert outcome(triage, statement).action in ("social", "ignore")
 
 
-def test_an_echo_in_a_repost_asks_the_quoted_question(triage):
-    assert outcome(triage, "同问//@小王: X5 Pro多少钱").action == "answer"
-    assert outcome(triage, "//@小王: X5 Pro多少钱").action == "ignore"  # a bare repost asks us nothing
+@pytest.mark.parametrize("text", ["同问//@小王: X5 Pro多少钱", "//@小王: X5 Pro多少钱", "//@小李: 同问//@小王: X5 Pro多少钱"])
+def test_an_echo_or_a_bare_repost_asks_the_quoted_question(triage, text):
+    assert outcome(triage, text).action == "answer"
+
+
+@pytest.mark.parametrize("text", ["//@云雀手机: 【X5上市转发抽奖】关注+转发，抽3台云雀X5！", "//@小王: 转发微博"])
+def test_a_bare_repost_of_our_post_or_of_nothing_is_ignored(triage, text):
+    assert outcome(triage, text).action == "ignore"
 
 
 def test_a_complaint_anywhere_in_the_chain_escalates(triage):
@@ -133,3 +138,42 @@ def test_a_fan_asking_whether_a_scam_in_our_name_is_real_gets_a_human(triage, te
 @pytest.mark.parametrize("text", ["Watch S2能测体温吗？", "Buds 3戴着挺舒服，就是右耳老是断连"])
 def test_a_question_or_problem_about_our_product_is_not_small_talk(triage, text):
     assert outcome(triage, text).action == "handoff"
+
+
+@pytest.mark.parametrize("text,must", [
+    ("X5抽奖几点截止？哪天开奖？奖品能换现金不？", ["20:00", "12 月 2 日", "不可折现"]),
+    ("A3多少钱？防水吗？有耳机孔没？", ["1299", "IP54", "3.5mm"]),
+])
+def test_several_answers_too_long_for_a_comment_go_out_in_their_short_form(triage, text, must):
+    o = outcome(triage, text)
+    assert o.action == "answer", o
+    assert len(o.reply) <= 140
+    assert all(m in o.reply for m in must), o.reply
+
+
+def test_a_thin_follow_up_is_read_with_the_question_before_it(triage):
+    o = outcome(triage, "见面会怎么报名？截止到什么时候？")
+    assert o.action == "answer" and "12 月 15 日" in o.reply
+    assert "抽奖" not in o.reply and "20:00" not in o.reply
+
+
+@pytest.mark.parametrize("text", ["刚收到Buds 3，降噪效果不错", "官博小编今天心情怎么样呀"])
+def test_praise_and_small_talk_with_the_account_get_no_ticket(triage, text):
+    assert outcome(triage, text, channel="dm").action in ("social", "ignore")
+
+
+@pytest.mark.parametrize("text", ["X5升级3.0.3以后闹钟到点不响了", "A3后盖被电池顶开了一条缝",
+                                  "说好11月30日前发货，今天都12月1号了还没动静",
+                                  "求处理//@李先生:收到的X5屏幕是碎的，商城买的"])
+def test_a_problem_told_as_a_statement_or_behind_an_echo_reaches_a_human(triage, text):
+    assert outcome(triage, text, channel="dm").action == "handoff"
+
+
+@pytest.mark.parametrize("covered,near_miss", [
+    ("X5 Pro支持NFC吗", "X5 Pro支持卫星通信吗"),
+    ("商城支持哪些付款方式", "商城付款能用数字人民币吗"),
+    ("见面会怎么报名", "见面会名额可以转让给朋友吗"),
+])
+def test_a_specific_the_entry_does_not_name_is_not_answered(triage, covered, near_miss):
+    assert outcome(triage, covered).action == "answer"
+    assert outcome(triage, near_miss).action == "handoff"
