@@ -21,7 +21,8 @@ def responder() -> Responder:
 
 def _live(tracker: Tracker) -> LiveMessage:
     latest = tracker.latest_message or {}
-    return LiveMessage(tracker.sender_id, latest.get("text") or "", latest, latest.get("metadata") or {})
+    return LiveMessage(tracker.sender_id, latest.get("text") or "", latest, latest.get("metadata") or {},
+                       tracker.get_latest_input_channel())
 
 
 class ActionAnswerFaq(Action):

@@ -19,7 +19,7 @@ EXAMPLES: Dict[str, str] = {
     "triage": "example: bot triage ../shared/eval/dev.jsonl -o out.jsonl --dry-run --now 2026-11-25T10:00",
     "eval": "example: bot eval data/eval/heldout.jsonl --now 2026-12-01T18:00 --min-precision 0.98 --curve",
     "db migrate": "example: BOT_DATABASE_URL=postgresql://localhost/test bot db migrate",
-    "serve": "example: bot serve   (Ctrl-C stops everything)",
+    "serve": "example: bot serve --backfill 24   (Ctrl-C stops everything; --rest opens the local test channel)",
 }
 
 
@@ -336,9 +336,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--comment", help="the public-comment version when the answer is over 140 characters")
     p.add_argument("--as", dest="as_", metavar="NAME")
 
-    p = add("serve", serve.cmd_serve, "Run everything: Rasa (Weibo + REST channels), actions, console.")
-    p.add_argument("--credentials", default="credentials.yml")
+    p = add("serve", serve.cmd_serve, "Run everything: Rasa (Weibo channel), actions, console.")
+    p.add_argument("--credentials", default="credentials.yml", help="Rasa channel credentials (default: %(default)s)")
+    p.add_argument("--rest", action="store_true",
+                   help="also open Rasa's REST channel, for local testing only (anyone who reaches the port can use it)")
     p.add_argument("--no-console", action="store_true", help="do not start the web console")
+    p.add_argument("--backfill", type=float, metavar="HOURS",
+                   help="on first start, also answer the comments of the last HOURS (default: none older than the start)")
     return parser
 
 

@@ -19,6 +19,7 @@ from bot.nlu.result import NluResult
 from bot.store import queue
 from bot.text import normalise
 from bot.triage import Inbound, Triage, Triaged
+from bot.weibo.api import INPUT_CHANNEL
 
 log = logging.getLogger(__name__)
 HUMAN_TAKEOVER = "human_takeover"
@@ -30,25 +31,49 @@ REPORT_METADATA = "report_outcome"  # set in a message's metadata by a channel t
 
 @dataclass(frozen=True)
 class LiveMessage:
-    """What an action knows about the latest fan message (from the tracker)."""
+    """What an action knows about the latest fan message (from the tracker).
+
+    Only the Weibo channel's metadata is trusted: it comes from our own inbox. Any other input
+    channel (REST, for local testing) is a caller we do not know, so it never chooses the channel,
+    the fan, the conversation or where a reply goes: its messages are DMs of a fan of its own
+    namespace ("rest:<sender>") with no reply target.
+    """
 
     sender_id: str
     text: str
     parse_data: Dict[str, Any]
     metadata: Dict[str, Any]
+    input_channel: str | None = None
+
+    @property
+    def trusted(self) -> bool:
+        return self.input_channel == INPUT_CHANNEL
+
+    @property
+    def facts(self) -> Dict[str, Any]:
+        """The metadata the bot may act on."""
+        return self.metadata if self.trusted else {}
 
     @property
     def channel(self) -> str:
-        channel = self.metadata.get("channel")
+        channel = self.facts.get("channel")
         return channel if channel in (COMMENT, DM) else DM
 
     @property
     def fan_id(self) -> str:
+        if not self.trusted:
+            return f"{self.input_channel or 'unknown'}:{self.sender_id}"
         return str(self.metadata.get("fan_id") or self.sender_id)
 
     @property
     def conversation_id(self) -> str:
+        if not self.trusted:
+            return self.fan_id
         return str(self.metadata.get("conversation_id") or self.sender_id)
+
+    @property
+    def reply_target(self) -> Dict[str, str]:
+        return {"receiver_id": self.fan_id, **{k: str(self.facts[k]) for k in ("cid", "post_id") if self.facts.get(k)}}
 
 
 @dataclass(frozen=True)
@@ -66,17 +91,16 @@ class Responder:
         self._factory = factory
 
     def handle(self, live: LiveMessage) -> Handled:
-        original = str(live.metadata.get("original_text") or live.parse_data.get("original_text")
+        original = str(live.facts.get("original_text") or live.parse_data.get("original_text")
                        or live.text or "")
         message = normalise(original)
         conversation = f"{live.channel}:{live.conversation_id}"
-        inbound = Inbound(str(live.metadata.get("message_id") or ""), live.channel, original,
+        inbound = Inbound(str(live.facts.get("message_id") or ""), live.channel, original,
                           live.fan_id, live.conversation_id)
         with self._factory() as session:
             open_ticket = queue.open_ticket_id(session, live.channel, conversation)
         triaged = self._triage.decide_parsed(inbound, message, NluResult.from_parse(live.parse_data))
-        target = {"receiver_id": live.fan_id, **{k: str(live.metadata[k]) for k in ("cid", "post_id")
-                                                        if live.metadata.get(k)}}
+        target = live.reply_target
         o = triaged.outcome
         if open_ticket is not None:
             # A human holds this conversation: record the message on the ticket, do not auto-reply.
@@ -85,7 +109,7 @@ class Responder:
         else:
             ticket_id = self._submit(triaged, o.reason, target) if o.action == HANDOFF_ACTION else None
             handled = Handled(o.reply, o, ticket_id, o.reason)
-        if live.metadata.get(REPORT_METADATA):
+        if live.facts.get(REPORT_METADATA):
             # The channel stored this message: report the decision (else it retries or escalates).
             action = HUMAN_TAKEOVER if handled.reason == HUMAN_TAKEOVER else o.action
             handled = replace(handled, report=f"{action}/{o.department or ''}")

@@ -46,8 +46,8 @@ class Supervisor:
         self.env = env
         self.children: Dict[str, subprocess.Popen] = {}
 
-    def start(self, name: str, args: List[str]) -> None:
-        proc = subprocess.Popen(args, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    def start(self, name: str, args: List[str], env: Dict[str, str] | None = None) -> None:
+        proc = subprocess.Popen(args, env={**self.env, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 start_new_session=True)
         threading.Thread(target=_pump, args=(name, proc.stdout, sys.stdout), daemon=True).start()
         self.children[name] = proc
@@ -99,6 +99,19 @@ def write_endpoints(settings: Settings, data_dir: Path) -> Path:
     return path
 
 
+REST_CHANNEL = "rest:\n"
+
+
+def credentials_yaml(base: str, rest: bool) -> str:
+    """Rasa's channel credentials: the Weibo channel, plus the REST channel only when asked for
+    (it is for local testing: whoever reaches the port can talk to the bot through it)."""
+    lines = [line for line in base.splitlines(keepends=True) if line.strip() != "rest:"]
+    text = "".join(lines)
+    if rest:
+        text = (text if text.endswith("\n") or not text else text + "\n") + REST_CHANNEL
+    return text
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     from bot.nlu.parser import MODEL_NAME
@@ -115,17 +128,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     migrate(settings.database_url)
     data_dir = Path(os.environ.get("BOT_DATA_DIR", "var"))
     endpoints = write_endpoints(settings, data_dir)
+    base = Path(args.credentials)
+    if not base.is_file():
+        raise ConfigError(f"credentials file {base} does not exist: pass --credentials PATH")
+    credentials = data_dir / "credentials.yml"
+    credentials.write_text(credentials_yaml(base.read_text(encoding="utf-8"), args.rest), encoding="utf-8")
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
            "BOT_DATABASE_URL": settings.database_url}
+    if args.backfill is not None:
+        if args.backfill < 0:
+            raise ConfigError(f"--backfill {args.backfill}: give the hours to catch up on, e.g. --backfill 24")
+        env["WEIBO_BACKFILL_HOURS"] = str(args.backfill)
     supervisor = Supervisor(env)
+    # The action server writes tickets: only the Rasa server next to it may call it.
     supervisor.start("actions", [str(bin_dir / "rasa"), "run", "actions", "--actions", "actions",
-                                 "--port", str(settings.actions_port)])
+                                 "--port", str(settings.actions_port)], {"SANIC_HOST": "127.0.0.1"})
     supervisor.start("rasa", [str(bin_dir / "rasa"), "run", "-m", str(model), "--port", str(settings.rasa_port),
-                              "--credentials", args.credentials, "--endpoints", str(endpoints)])
+                              "--credentials", str(credentials), "--endpoints", str(endpoints)])
     if not args.no_console:
         supervisor.start("console", [str(bin_dir / "bot"), "console", "--port", str(settings.console_port)])
-    print(f"serving: rasa :{settings.rasa_port} (webhooks /webhooks/weibo/webhook, /webhooks/rest/webhook), "
+    print(f"serving: rasa :{settings.rasa_port} (webhooks /webhooks/weibo/webhook"
+          + (", /webhooks/rest/webhook" if args.rest else "") + "), "
           f"actions :{settings.actions_port}" + ("" if args.no_console else f", console :{settings.console_port}")
           + ", Ctrl-C stops", flush=True)
     stopping = threading.Event()

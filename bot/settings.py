@@ -45,6 +45,7 @@ class Settings:
     weibo_access_token: str
     weibo_api_base: str
     weibo_poll_seconds: float
+    weibo_backfill_hours: float
     redis_url: str
     rasa_port: int
     actions_port: int
@@ -69,6 +70,8 @@ class Settings:
             weibo_access_token=env.get("WEIBO_ACCESS_TOKEN", ""),
             weibo_api_base=env.get("WEIBO_API_BASE", WEIBO_API).rstrip("/"),
             weibo_poll_seconds=_float(env, "WEIBO_POLL_SECONDS", 10.0),
+            # A new deployment answers no comment older than its start, unless told to catch up.
+            weibo_backfill_hours=_float(env, "WEIBO_BACKFILL_HOURS", 0.0),
             redis_url=env.get("BOT_REDIS_URL", ""),
             rasa_port=_int(env, "BOT_RASA_PORT", 5005),
             actions_port=_int(env, "BOT_ACTIONS_PORT", 5055),

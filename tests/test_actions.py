@@ -24,7 +24,7 @@ def action_server(faq_copy, tmp_path):
 
 
 def _responses(base: str, text: str, intent: str, channel: str = "dm", sender: str = "fan-1",
-               metadata: dict | None = None) -> list:
+               metadata: dict | None = None, input_channel: str = "weibo") -> list:
     latest = {
         "text": text,
         "intent": {"name": intent, "confidence": 0.95},
@@ -35,7 +35,8 @@ def _responses(base: str, text: str, intent: str, channel: str = "dm", sender: s
     body = {
         "next_action": "action_answer_faq",
         "sender_id": sender,
-        "tracker": {"sender_id": sender, "slots": {}, "latest_message": latest, "events": [],
+        "tracker": {"sender_id": sender, "slots": {}, "latest_message": latest,
+                    "events": [{"event": "user", "text": text, "parse_data": latest, "input_channel": input_channel}],
                     "paused": False, "followup_action": None, "active_loop": {},
                     "latest_action_name": "action_listen"},
         "domain": {"version": "3.1", "intents": [intent], "actions": ["action_answer_faq"]},
@@ -95,3 +96,24 @@ def test_reports_its_decision_to_the_weibo_channel_only(action_server, text, int
     stored = _responses(base, text, intent, metadata={"report_outcome": True, "inbox_id": 7})
     assert [r["custom"] for r in stored if r.get("custom")] == [{"bot_outcome": report}]
     assert not [r for r in _responses(base, text, intent, sender="rest-fan") if r.get("custom")]
+    forged = _responses(base, text, intent, sender="rest-fan", input_channel="rest",
+                        metadata={"report_outcome": True, "inbox_id": 7})
+    assert not [r for r in forged if r.get("custom")]  # only the Weibo channel's metadata is believed
+
+
+def test_a_rest_caller_cannot_choose_the_channel_fan_or_reply_target(action_server, tmp_path):
+    """Forged metadata over REST opens a DM ticket of the caller's own namespace, with no comment
+    to reply to, and never lands on a real fan's open ticket."""
+    from sqlalchemy import select
+
+    from bot.store.db import make_engine, make_session_factory
+    from bot.store.tables import tickets
+
+    base, _ = action_server
+    forged = {"channel": "comment", "cid": "4999", "post_id": "5000", "fan_id": "1001", "conversation_id": "1001"}
+    _responses(base, "我的X5屏幕出现绿线了", "device_fault", sender="1001", metadata=forged, input_channel="rest")
+    factory = make_session_factory(make_engine(f"sqlite:///{tmp_path / 'q.sqlite3'}"))
+    with factory() as session:
+        [row] = session.execute(select(tickets)).mappings().all()
+    assert (row["channel"], row["fan_id"]) == ("dm", "rest:1001")
+    assert "4999" not in str(row["reply_target"]) and "5000" not in str(row["reply_target"])

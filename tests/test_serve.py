@@ -44,3 +44,17 @@ def test_model_is_stale_when_missing_or_older_than_its_inputs(tmp_path):
 def test_settings_reject_non_numbers():
     with pytest.raises(ConfigError, match="WEIBO_POLL_SECONDS='soon' is not a number"):
         Settings.from_env({"WEIBO_POLL_SECONDS": "soon"})
+
+
+def test_the_rest_channel_is_only_in_the_credentials_when_asked_for():
+    from pathlib import Path
+
+    from bot.serve import credentials_yaml
+
+    base = Path("credentials.yml").read_text(encoding="utf-8")
+    closed, opened = credentials_yaml(base, rest=False), credentials_yaml(base, rest=True)
+    assert "bot.weibo.channel.WeiboInput" in closed and "bot.weibo.channel.WeiboInput" in opened
+    assert "rest:" not in [line.strip() for line in closed.splitlines()]
+    assert "rest:" in [line.strip() for line in opened.splitlines()]
+    # An old credentials file that still lists the REST channel does not open it either.
+    assert "rest:" not in [line.strip() for line in credentials_yaml("rest:\n" + base, rest=False).splitlines()]

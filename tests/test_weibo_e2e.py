@@ -130,12 +130,43 @@ def service(tmp_path_factory, standin, redis_db):
     svc.stop()
 
 
-def test_url_check_echoes_only_with_a_valid_signature(service):
-    ts, nonce = "1397022061823", "57155157"
-    good = {"signature": sign(SECRET, ts, nonce), "timestamp": ts, "nonce": nonce, "echostr": "hello123"}
+def _signed(ts: str, nonce: str = "57155157") -> Dict[str, str]:
+    return {"signature": sign(SECRET, ts, nonce), "timestamp": ts, "nonce": nonce}
+
+
+def test_url_check_echoes_only_with_a_valid_recent_signature(service):
+    good = {**_signed(str(int(time.time() * 1000))), "echostr": "hello123"}
     assert requests.get(service.hook, params=good, timeout=5).text == "hello123"
     bad = dict(good, signature="0" * 40)
     assert requests.get(service.hook, params=bad, timeout=5).status_code == 403
+    vector = {**_signed("1397022061823"), "echostr": "hello123"}  # Weibo's own example, from 2014
+    assert requests.get(service.hook, params=vector, timeout=5).status_code == 403
+
+
+def test_a_signed_push_an_hour_old_is_refused_and_not_processed(service, standin):
+    params = _signed(str(int((time.time() - 3600) * 1000)), "old-nonce")
+    body = json.dumps(dm(1012, "X5多少钱"), ensure_ascii=False).encode()
+    response = requests.post(service.hook, params=params, data=body, timeout=5)
+    assert response.status_code == 403 and "stale" in response.text
+    time.sleep(1.5)
+    assert dm_replies(standin, 1012) == []
+    assert not [r for r in service.rows(inbox) if r["sender_id"] == "1012"]
+
+
+def test_the_same_signed_push_replayed_inside_the_window_is_answered_once(service, standin):
+    params = _signed(str(int(time.time() * 1000)), "same-nonce")
+    body = json.dumps(dm(1013, "X5多少钱", created_at="Mon Nov 23 11:00:00 +0800 2026"), ensure_ascii=False).encode()
+    for _ in range(3):
+        assert requests.post(service.hook, params=params, data=body, timeout=5).status_code == 200
+    eventually(lambda: dm_replies(standin, 1013))
+    time.sleep(1.5)
+    assert len(dm_replies(standin, 1013)) == 1
+
+
+def test_the_rest_channel_is_off_unless_enabled(service):
+    url = f"http://127.0.0.1:{service.rasa_port}/webhooks/rest/webhook"
+    response = requests.post(url, json={"sender": "x", "message": "X5多少钱"}, timeout=5)
+    assert response.status_code == 404
 
 
 def test_signed_dm_is_answered_by_dm_with_the_faq_answer(service, standin):
@@ -162,8 +193,7 @@ def test_push_with_missing_or_wrong_signature_is_rejected_and_not_processed(serv
      "int64"),
 ])
 def test_malformed_push_gets_400_with_a_clear_message(service, body, message):
-    ts, nonce = "1", "2"
-    params = {"signature": sign(SECRET, ts, nonce), "timestamp": ts, "nonce": nonce}
+    params = _signed(str(int(time.time() * 1000)), "2")
     response = requests.post(service.hook, params=params, data=body, timeout=5)
     assert response.status_code == 400 and message in response.text
 

@@ -75,3 +75,58 @@ def test_a_reply_weibo_rejects_is_failed_and_handed_to_a_human(factory, standin)
     [(ticket, [message])] = _open_tickets(factory)
     assert (ticket["reason"], ticket["fan_id"], ticket["department"]) == ("delivery_rejected", "3001", FALLBACK_DEPARTMENT)
     assert message["normalised_text"] == "（未送达的回复）您好"
+
+
+def _hours_ago(hours: float) -> str:
+    from bot.weibo.standin import weibo_time
+
+    return weibo_time(time.time() - hours * 3600)
+
+
+def _stored_texts(factory) -> list:
+    from sqlalchemy import select
+
+    from bot.store.tables import inbox
+
+    with factory() as session:
+        return sorted(session.execute(select(inbox.c.text)).scalars().all())
+
+
+@pytest.mark.parametrize("backfill,expected", [(0, []), (24, ["一小时前的问题"])])
+def test_a_first_start_answers_nothing_older_than_its_start_unless_asked_to_backfill(factory, standin,
+                                                                                     backfill, expected):
+    standin.add_comment("三天前的问题", created_at=_hours_ago(72))
+    standin.add_comment("两天前不算?", created_at=_hours_ago(48))
+    standin.add_comment("一小时前的问题", created_at=_hours_ago(1))
+
+    async def body(service: WeiboService) -> tuple:
+        first = await service.poll_once()
+        standin.add_comment("启动之后的新问题")
+        return first, await service.poll_once()
+
+    async def main() -> tuple:
+        service = WeiboService(factory, WeiboClient(standin.base_url, TOKEN), 60, False, backfill_hours=backfill)
+        try:
+            return await body(service)
+        finally:
+            await service.stop()
+
+    first, later = asyncio.run(main())
+    assert (first, later) == (len(expected), 1)
+    assert _stored_texts(factory) == sorted(expected + ["启动之后的新问题"])
+
+
+def test_one_poll_reads_at_most_its_page_cap(factory, standin, monkeypatch):
+    monkeypatch.setattr("bot.weibo.service.MAX_PAGES_PER_POLL", 2)
+    monkeypatch.setattr("bot.weibo.service.FEED_PAGE_SIZE", 3)
+    for i in range(10):
+        standin.add_comment(f"问题{i}", created_at=_hours_ago(0.5))
+
+    async def main() -> int:
+        service = WeiboService(factory, WeiboClient(standin.base_url, TOKEN), 60, False, backfill_hours=1)
+        try:
+            return await service.poll_once()
+        finally:
+            await service.stop()
+
+    assert asyncio.run(main()) == 6  # two pages of three, newest first; the rest is left unread

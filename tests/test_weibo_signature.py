@@ -43,3 +43,19 @@ def test_malformed_pushes_are_explained(body, message):
 def test_valid_push_passes_and_unknown_types_are_not_rejected():
     assert validate_push(json.dumps(GOOD).encode())["text"] == "你好"
     assert validate_push(json.dumps({**GOOD, "type": "hologram", "text": None}).encode())["type"] == "hologram"
+
+
+@pytest.mark.parametrize("offset,ok", [(0, True), (-299, True), (299, True), (-301, False), (3600, False)])
+@pytest.mark.parametrize("unit", [1, 1000])  # seconds, or milliseconds like Weibo's example
+def test_a_signed_timestamp_is_fresh_for_five_minutes(offset, ok, unit):
+    from bot.weibo.signature import fresh
+
+    now = 1_780_000_000.0
+    assert fresh(str(int((now + offset) * unit)), now=now) is ok
+
+
+@pytest.mark.parametrize("bad", ["", "abc", "1e400x"])
+def test_an_unreadable_timestamp_is_never_fresh(bad):
+    from bot.weibo.signature import fresh
+
+    assert fresh(bad) is False

@@ -6,3 +6,12 @@ COMMENTS_MENTIONS = "/2/comments/mentions/biz.json"
 COMMENT_REPLY = "/2/comments/reply/biz.json"
 DM_MAX_CHARS = 299  # "under 300 characters"
 COMMENT_MAX_CHARS = 140
+# A signed push older (or newer) than this is a replay: Weibo retries within seconds.
+PUSH_MAX_AGE_SECONDS = 300
+# The Rasa input channel of Weibo: only its messages carry metadata the bot may trust.
+INPUT_CHANNEL = "weibo"
+# Comment feeds: page size, and how many pages one poll reads at most (a backlog waits for the next).
+FEED_PAGE_SIZE = 50
+MAX_PAGES_PER_POLL = 20
+# Weibo's time format ("Mon Jul 16 18:09:20 +0800 2012").
+WEIBO_TIME_FORMAT = "%a %b %d %H:%M:%S %z %Y"

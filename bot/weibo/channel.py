@@ -16,7 +16,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.settings import Settings
-from bot.weibo.signature import verify
+from bot.weibo.api import INPUT_CHANNEL
+from bot.weibo.signature import fresh, verify
 
 log = logging.getLogger(__name__)
 REQUIRED_PUSH_FIELDS = ("type", "receiver_id", "sender_id", "created_at")
@@ -53,17 +54,23 @@ class WeiboInput(InputChannel):
 
     @classmethod
     def name(cls) -> str:
-        return "weibo"
+        return INPUT_CHANNEL
 
     @classmethod
     def from_credentials(cls, credentials: Dict[str, Any] | None) -> WeiboInput:
         credentials = credentials or {}
         return cls(Settings.from_env(), poll_comments=bool(credentials.get("poll_comments", True)))
 
-    def _signed(self, request: Request) -> bool:
+    def _refusal(self, request: Request) -> HTTPResponse | None:
+        """403 unless Weibo signed the request and signed it recently. A replay inside the window
+        is Weibo's own retry: the push's dedupe key stores it once."""
         args = request.args
-        return verify(self.settings.weibo_app_secret, args.get("signature", ""), args.get("timestamp", ""),
-                      args.get("nonce", ""))
+        timestamp = args.get("timestamp", "")
+        if not verify(self.settings.weibo_app_secret, args.get("signature", ""), timestamp, args.get("nonce", "")):
+            return response.text("signature mismatch", status=403)
+        if not fresh(timestamp):
+            return response.text("stale timestamp: a signed request is valid for 5 minutes", status=403)
+        return None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         from bot.store.db import make_engine, make_session_factory, migrate
@@ -76,7 +83,8 @@ class WeiboInput(InputChannel):
         migrate(self.settings.database_url)
         factory = make_session_factory(make_engine(self.settings.database_url))
         client = WeiboClient(self.settings.weibo_api_base, self.settings.weibo_access_token)
-        self.service = service = WeiboService(factory, client, self.settings.weibo_poll_seconds, self.poll_comments)
+        self.service = service = WeiboService(factory, client, self.settings.weibo_poll_seconds, self.poll_comments,
+                                              self.settings.weibo_backfill_hours)
         hook = Blueprint("weibo_webhook", __name__)
 
         @hook.listener("after_server_start")
@@ -100,14 +108,16 @@ class WeiboInput(InputChannel):
 
         @hook.route("/webhook", methods=["GET"])
         async def url_check(request: Request) -> HTTPResponse:
-            if not self._signed(request):
-                return response.text("signature mismatch", status=403)
+            refusal = self._refusal(request)
+            if refusal is not None:
+                return refusal
             return response.text(request.args.get("echostr", ""))
 
         @hook.route("/webhook", methods=["POST"])
         async def push(request: Request) -> HTTPResponse:
-            if not self._signed(request):
-                return response.text("signature mismatch", status=403)
+            refusal = self._refusal(request)
+            if refusal is not None:
+                return refusal
             try:
                 body = validate_push(request.body)
             except ValueError as exc:

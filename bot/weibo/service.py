@@ -13,6 +13,8 @@ import asyncio
 import hashlib
 import json
 import logging
+import time
+from datetime import datetime
 from typing import Any, Awaitable, Callable, Dict, List, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,7 +24,16 @@ from bot.respond import OUTCOME_KEY, REPORT_METADATA
 from bot.store import messages as box
 from bot.store import queue
 from bot.text import NormalisedText, normalise
-from bot.weibo.api import COMMENT_MAX_CHARS, COMMENTS_MENTIONS, COMMENTS_TO_ME, DM_MAX_CHARS
+from bot.weibo.api import (
+    COMMENT_MAX_CHARS,
+    COMMENTS_MENTIONS,
+    COMMENTS_TO_ME,
+    DM_MAX_CHARS,
+    FEED_PAGE_SIZE,
+    INPUT_CHANNEL,
+    MAX_PAGES_PER_POLL,
+    WEIBO_TIME_FORMAT,
+)
 from bot.weibo.client import PermanentError, TransientError, WeiboClient
 
 log = logging.getLogger(__name__)
@@ -38,6 +49,14 @@ Handler = Callable[[Any], Awaitable[Any]]
 T = TypeVar("T")
 # Rasa parse data for many normalised texts at once (bot.nlu.parser.parse_dicts on the live agent).
 BatchParser = Callable[[List[str]], List[Dict[str, Any]]]
+
+
+def _posted_at(comment: Dict[str, Any]) -> float:
+    """A comment's time as a Unix timestamp; one with an unreadable time counts as new."""
+    try:
+        return datetime.strptime(str(comment.get("created_at") or ""), WEIBO_TIME_FORMAT).timestamp()
+    except ValueError:
+        return float("inf")
 
 
 def dedupe_key(sender_id: str, created_at: str, text: str) -> str:
@@ -60,8 +79,9 @@ class WeiboService:
     """The Weibo side of one Rasa server process: its loops, and the pushes its channel accepts."""
 
     def __init__(self, factory: sessionmaker[Session], client: WeiboClient, poll_seconds: float,
-                 poll_comments: bool = True) -> None:
+                 poll_comments: bool = True, backfill_hours: float = 0.0) -> None:
         self.factory = factory
+        self.backfill_hours = backfill_hours
         self.client = client
         self.poll_seconds = poll_seconds
         self.poll_comments = poll_comments
@@ -136,7 +156,7 @@ class WeiboService:
             # A failing call must not end the loop before it starts: fans' messages then take the
             # retry-then-ticket path.
             try:
-                await self._handler(UserMessage(WARM_UP_TEXTS[0], collector, "weibo-warm-up", input_channel="weibo",
+                await self._handler(UserMessage(WARM_UP_TEXTS[0], collector, "weibo-warm-up", input_channel=INPUT_CHANNEL,
                                                 metadata={REPORT_METADATA: True}))
             except Exception:
                 log.warning("the warm-up call failed", exc_info=True)
@@ -212,7 +232,7 @@ class WeiboService:
         error = ""
         try:
             await self._handler(UserMessage(message.text, collector, f"{row['channel']}-{row['sender_id']}",
-                                            parse_data=parse_data, input_channel="weibo", metadata=metadata))
+                                            parse_data=parse_data, input_channel=INPUT_CHANNEL, metadata=metadata))
         except Exception as exc:
             error = repr(exc)
         outcome = reported_outcome(collector.messages)
@@ -303,24 +323,41 @@ class WeiboService:
                 log.warning("comment poll failed: %s", exc)
             await asyncio.sleep(self.poll_seconds)
 
+    async def _read_feed(self, path: str, since: int, not_before: float = float("-inf")) -> List[Dict[str, Any]]:
+        """Comments newer than `since` and posted from `not_before` on, page by page up to
+        MAX_PAGES_PER_POLL; the feed is newest first, so paging stops at the first older one."""
+        found: List[Dict[str, Any]] = []
+        for page in range(1, MAX_PAGES_PER_POLL + 1):
+            batch = await self.client.comments(path, since, count=FEED_PAGE_SIZE, page=page)
+            kept = [c for c in batch if _posted_at(c) >= not_before]
+            found.extend(kept)
+            if len(batch) < FEED_PAGE_SIZE or len(kept) < len(batch):
+                return found
+        log.warning("%s: more than %d pages of new comments; the older ones are left unread", path, MAX_PAGES_PER_POLL)
+        return found
+
     async def poll_once(self) -> int:
-        """Read both feeds from their last seen id; store new comments with the new cursor."""
+        """Read both feeds from their last seen id; store new comments with the new cursor.
+
+        A feed with no cursor is a new deployment: its cursor starts at the newest comment and
+        nothing older than the start is answered, except the last `backfill_hours` when asked."""
         stored = 0
         for name, path in FEEDS.items():
-            since = int(await self._db(box.get_cursor, self.factory, name) or 0)
-            found: List[Dict[str, Any]] = []
-            page = 1
-            while True:
-                batch = await self.client.comments(path, since, count=50, page=page)
-                found.extend(batch)
-                if len(batch) < 50:
-                    break
-                page += 1
-            if not found:
-                continue
-            newest = max(int(c["id"]) for c in found)
+            cursor = await self._db(box.get_cursor, self.factory, name)
+            if cursor is None:
+                cutoff = time.time() - self.backfill_hours * 3600
+                newest = await self.client.comments(path, 0, count=1, page=1)
+                found = await self._read_feed(path, 0, cutoff) if self.backfill_hours else []
+                top = max([int(c["id"]) for c in newest + found], default=0)
+                log.info("%s: first start, cursor at comment %s, %d comment(s) of the last %s hour(s) read",
+                         name, top, len(found), self.backfill_hours)
+            else:
+                found = await self._read_feed(path, int(cursor))
+                if not found:
+                    continue
+                top = max(int(c["id"]) for c in found)
             inbound = [self._comment_inbound(c) for c in sorted(found, key=lambda c: int(c["id"]))]
-            stored += await self._db(box.store_comments, self.factory, name, str(newest), inbound)
+            stored += await self._db(box.store_comments, self.factory, name, str(top), inbound)
         if stored:
             self._inbox_event.set()
         return stored
