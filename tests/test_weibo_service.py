@@ -130,3 +130,49 @@ def test_one_poll_reads_at_most_its_page_cap(factory, standin, monkeypatch):
             await service.stop()
 
     assert asyncio.run(main()) == 6  # two pages of three, newest first; the rest is left unread
+
+
+def _deliver_one(factory, standin, timeout: float = 5.0) -> None:
+    async def main() -> None:
+        service = WeiboService(factory, WeiboClient(standin.base_url, TOKEN, timeout=timeout), 60, False)
+        try:
+            await service.deliver_batch(box.claim_due(factory, 20))
+        finally:
+            await service.stop()
+
+    asyncio.run(main())
+
+
+def test_a_reply_weibo_took_but_answered_too_late_for_is_uncertain_and_never_resent(factory, standin):
+    box.enqueue_reply(factory, "welcome:3101", {"channel": "dm", "receiver_id": "3101", "text": "您好"})
+    standin.timeout_next(DM_REPLY, delay=1.5)
+    _deliver_one(factory, standin, timeout=0.5)
+    time.sleep(1.5)  # the stand-in finishes the call: Weibo did take it
+    assert len(standin.received(DM_REPLY)) == 1
+    assert box.counts(factory)["outbox"] == {"uncertain": 1}
+    assert box.claim_due(factory, 20) == []  # not due again, ever
+    [(ticket, _)] = _open_tickets(factory)
+    assert ticket["reason"] == "delivery_uncertain"
+
+
+def test_a_server_error_is_retried_later_and_a_refused_connection_is_not_uncertain(factory, standin):
+    box.enqueue_reply(factory, "welcome:3201", {"channel": "dm", "receiver_id": "3201", "text": "您好"})
+    standin.fail_next(DM_REPLY, 503)
+    _deliver_one(factory, standin)
+    assert box.counts(factory)["outbox"] == {"pending": 1}
+    assert _open_tickets(factory) == []
+
+
+def test_the_client_tells_a_call_that_never_left_from_one_without_an_answer():
+    from bot.weibo.client import TransientError
+
+    async def main() -> None:
+        client = WeiboClient("http://127.0.0.1:9", TOKEN, timeout=1.0)  # nothing listens on port 9
+        try:
+            await client.send_dm("1", "您好")
+        finally:
+            await client.close()
+
+    with pytest.raises(TransientError) as caught:
+        asyncio.run(main())
+    assert TOKEN not in str(caught.value)

@@ -165,6 +165,12 @@ def mark_failed(factory: Factory, outbox_id: int, error: str) -> None:
         session.execute(update(outbox).where(outbox.c.id == outbox_id).values(status=FAILED, last_error=error[:2000]))
 
 
+def mark_uncertain(factory: Factory, outbox_id: int, error: str) -> None:
+    """Sent, and no answer: it may have reached the fan, so it is never sent again."""
+    with factory.begin() as session:
+        session.execute(update(outbox).where(outbox.c.id == outbox_id).values(status=UNCERTAIN, last_error=error[:2000]))
+
+
 def recover_after_crash(factory: Factory) -> List[Dict[str, Any]]:
     """Replies caught mid-send by a crash may have reached Weibo: never resend, flag them."""
     with factory.begin() as session:

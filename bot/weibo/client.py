@@ -1,7 +1,14 @@
 """Calls to Weibo's APIs (or the local stand-in at WEIBO_API_BASE).
 
-Errors are split the way the delivery worker needs them: a time-out or 5xx may succeed later
-(TransientError), any other failure will not (PermanentError).
+Errors are split the way the delivery worker needs them:
+
+| what happened | error | the worker |
+| --- | --- | --- |
+| no connection (refused, DNS, connect time-out), or HTTP 5xx | TransientError | retries with backoff |
+| a reply was sent and no answer came (read time-out, dropped connection) | UncertainError | never resends: a human checks |
+| HTTP 4xx | PermanentError | gives up: a human takes it |
+
+Reads (the comment feeds) change nothing, so any failure of theirs is transient.
 """
 
 from __future__ import annotations
@@ -22,6 +29,17 @@ class TransientError(BotError):
 
 class PermanentError(BotError):
     """Rejected by Weibo (4xx): retrying will not help."""
+
+
+class UncertainError(BotError):
+    """The request went out and no answer came back: Weibo may have taken it, so it is not resent."""
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """The request cannot have reached Weibo: no connection was made."""
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return True
+    return isinstance(exc, aiohttp.ServerTimeoutError) and str(exc).startswith("Connection timeout")
 
 
 class WeiboClient:
@@ -47,7 +65,11 @@ class WeiboClient:
                 body = await response.text()
                 status = response.status
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            raise TransientError(f"{path}: {type(exc).__name__} {exc}") from exc
+            # Only the message kind and the path: the form and query hold the access token.
+            what = f"{path}: {type(exc).__name__}"
+            if method == "GET" or _never_sent(exc):
+                raise TransientError(what) from exc
+            raise UncertainError(f"{what} after the request was sent; Weibo may have accepted it") from exc
         if status >= 500:
             raise TransientError(f"{path}: HTTP {status} {body[:200]}")
         if status >= 400:
@@ -55,7 +77,9 @@ class WeiboClient:
         try:
             return json.loads(body) if body else {}
         except json.JSONDecodeError as exc:
-            raise TransientError(f"{path}: unreadable answer {body[:200]!r}") from exc
+            if method == "GET":
+                raise TransientError(f"{path}: unreadable answer {body[:200]!r}") from exc
+            raise UncertainError(f"{path}: HTTP {status} with an unreadable answer {body[:200]!r}") from exc
 
     async def send_dm(self, receiver_id: str, text: str) -> Dict[str, Any]:
         form = {"access_token": self._token, "type": "text", "receiver_id": str(receiver_id),

@@ -34,7 +34,7 @@ from bot.weibo.api import (
     MAX_PAGES_PER_POLL,
     WEIBO_TIME_FORMAT,
 )
-from bot.weibo.client import PermanentError, TransientError, WeiboClient
+from bot.weibo.client import PermanentError, TransientError, UncertainError, WeiboClient
 
 log = logging.getLogger(__name__)
 FALLBACK_DEPARTMENT = "after_sales"  # first-line team for messages the bot could not classify
@@ -307,6 +307,10 @@ class WeiboService:
         except TransientError as exc:
             if not await self._db(box.mark_retry, self.factory, row["id"], row["attempts"], str(exc)):
                 await self._db(self._ticket_for_reply, row, "delivery_failed")
+            return False
+        except UncertainError as exc:
+            await self._db(box.mark_uncertain, self.factory, row["id"], str(exc))
+            await self._db(self._ticket_for_reply, row, "delivery_uncertain")
             return False
         except PermanentError as exc:
             await self._db(box.mark_failed, self.factory, row["id"], str(exc))
