@@ -10,13 +10,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import AbstractSet, List, Tuple
 
+from bot.weibo import api
+
 # The manuals' dates are Beijing time.
 CHINA_TZ = timezone(timedelta(hours=8))
 
 COMMENT, DM = "comment", "dm"
 CHANNELS = (COMMENT, DM)
-DM_LIMIT = 300  # Weibo's private-message limit (characters, strictly under 300 per the API doc)
-COMMENT_LIMIT = 140  # Weibo's comment limit
+DM_LIMIT = api.DM_TEXT_LIMIT  # Weibo's DM text is strictly under this many characters
+COMMENT_LIMIT = api.COMMENT_MAX_CHARS  # at most this many in a comment
 
 
 @dataclass(frozen=True)

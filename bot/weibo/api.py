@@ -4,8 +4,9 @@ DM_REPLY = "/2/messages/reply.json"
 COMMENTS_TO_ME = "/2/comments/to_me/biz.json"
 COMMENTS_MENTIONS = "/2/comments/mentions/biz.json"
 COMMENT_REPLY = "/2/comments/reply/biz.json"
-DM_MAX_CHARS = 299  # "under 300 characters"
-COMMENT_MAX_CHARS = 140
+DM_TEXT_LIMIT = 300  # a DM's text must be *under* this many characters
+DM_MAX_CHARS = DM_TEXT_LIMIT - 1
+COMMENT_MAX_CHARS = 140  # a comment reply may have at most this many characters
 # A signed push older (or newer) than this is a replay: Weibo retries within seconds.
 PUSH_MAX_AGE_SECONDS = 300
 # The Rasa input channel of Weibo: only its messages carry metadata the bot may trust.

@@ -22,14 +22,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
-from bot.weibo.api import COMMENT_REPLY, COMMENTS_MENTIONS, COMMENTS_TO_ME, DM_REPLY
+from bot.weibo.api import (
+    COMMENT_MAX_CHARS,
+    COMMENT_REPLY,
+    COMMENTS_MENTIONS,
+    COMMENTS_TO_ME,
+    DM_REPLY,
+    DM_TEXT_LIMIT,
+)
 
 ROUTES = {DM_REPLY: "POST", COMMENTS_TO_ME: "GET", COMMENTS_MENTIONS: "GET", COMMENT_REPLY: "POST"}
 
 ACCOUNT = {"id": 9000, "idstr": "9000", "screen_name": "云雀手机", "followers_count": 1_200_000, "verified": True}
 FIRST_COMMENT_ID = 4_900_000_000_000_000  # realistic 16-digit ids, so clients must not truncate them
-DM_TEXT_LIMIT = 300  # DM text must be *under* this many characters
-COMMENT_LIMIT = 140  # a comment reply may have at most this many characters
 DEFAULT_COUNT, MAX_COUNT = 50, 200
 SOURCE = '<a href="https://weibo.com/" rel="nofollow">微博 weibo.com</a>'
 
@@ -312,8 +317,8 @@ class WeiboStandIn:
             raise ApiError(E_NO_COMMENT, f"cid={cid}")
         if original["status"]["id"] != post_id:
             raise ApiError(E_INVALID, f"id={post_id} is not the post of comment {cid}")
-        if len(text) > COMMENT_LIMIT:
-            raise ApiError(E_TEXT_TOO_LONG, f"{len(text)} characters, at most {COMMENT_LIMIT}")
+        if len(text) > COMMENT_MAX_CHARS:
+            raise ApiError(E_TEXT_TOO_LONG, f"{len(text)} characters, at most {COMMENT_MAX_CHARS}")
         if text == self._last_reply:
             raise ApiError(E_REPEATED)
         prefix = "" if without_mention else f"回复@{original['user']['screen_name']}:"
