@@ -160,15 +160,13 @@ def mark_retry(factory: Factory, outbox_id: int, attempts: int, error: str) -> b
     return not give_up
 
 
-def mark_failed(factory: Factory, outbox_id: int, error: str) -> None:
+def mark_undelivered(factory: Factory, outbox_id: int, status: str, error: str) -> None:
+    """A reply that is done with without being sent: `failed` (Weibo refused it) or `uncertain`
+    (sent, and no answer: it may have reached the fan). Neither is ever sent again."""
+    if status not in (FAILED, UNCERTAIN):
+        raise ValueError(f"status {status!r}: an undelivered reply is {FAILED!r} or {UNCERTAIN!r}")
     with factory.begin() as session:
-        session.execute(update(outbox).where(outbox.c.id == outbox_id).values(status=FAILED, last_error=error[:2000]))
-
-
-def mark_uncertain(factory: Factory, outbox_id: int, error: str) -> None:
-    """Sent, and no answer: it may have reached the fan, so it is never sent again."""
-    with factory.begin() as session:
-        session.execute(update(outbox).where(outbox.c.id == outbox_id).values(status=UNCERTAIN, last_error=error[:2000]))
+        session.execute(update(outbox).where(outbox.c.id == outbox_id).values(status=status, last_error=error[:2000]))
 
 
 def recover_after_crash(factory: Factory) -> List[Dict[str, Any]]:

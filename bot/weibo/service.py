@@ -23,6 +23,7 @@ from bot.faq.model import COMMENT, DM
 from bot.respond import OUTCOME_KEY, REPORT_METADATA
 from bot.store import messages as box
 from bot.store import queue
+from bot.store.tables import FAILED, UNCERTAIN
 from bot.text import NormalisedText, normalise
 from bot.weibo.api import (
     COMMENT_MAX_CHARS,
@@ -42,6 +43,8 @@ WELCOME = "感谢关注云雀手机！有问题可以直接私信我们，我们
 PROCESS_CONCURRENCY = 32
 DELIVERY_BATCHES_IN_FLIGHT = 8
 FEEDS = {"comments_to_me": COMMENTS_TO_ME, "comments_mentions": COMMENTS_MENTIONS}
+# A reply that will not be sent again: its outbox status and the reason on its ticket.
+UNDELIVERED = {UncertainError: (UNCERTAIN, "delivery_uncertain"), PermanentError: (FAILED, "delivery_rejected")}
 WARM_UP_TEXTS = ["你好", "X5 Pro 多少钱", "我的手机屏幕摔碎了，保修期内能免费换吗？订单是上个月在官网买的"]
 WARM_UP_SECONDS = 15.0
 
@@ -308,13 +311,10 @@ class WeiboService:
             if not await self._db(box.mark_retry, self.factory, row["id"], row["attempts"], str(exc)):
                 await self._db(self._ticket_for_reply, row, "delivery_failed")
             return False
-        except UncertainError as exc:
-            await self._db(box.mark_uncertain, self.factory, row["id"], str(exc))
-            await self._db(self._ticket_for_reply, row, "delivery_uncertain")
-            return False
-        except PermanentError as exc:
-            await self._db(box.mark_failed, self.factory, row["id"], str(exc))
-            await self._db(self._ticket_for_reply, row, "delivery_rejected")
+        except (UncertainError, PermanentError) as exc:
+            status, reason = UNDELIVERED[type(exc)]
+            await self._db(box.mark_undelivered, self.factory, row["id"], status, str(exc))
+            await self._db(self._ticket_for_reply, row, reason)
             return False
         return True
 
