@@ -327,13 +327,13 @@ class WeiboService:
                 log.warning("comment poll failed: %s", exc)
             await asyncio.sleep(self.poll_seconds)
 
-    async def _read_feed(self, path: str, since: int, not_before: float = float("-inf")) -> List[Dict[str, Any]]:
-        """Comments newer than `since` and posted from `not_before` on, page by page up to
-        MAX_PAGES_PER_POLL; the feed is newest first, so paging stops at the first older one."""
+    async def _read_feed(self, path: str, since: int, not_before: float | None = None) -> List[Dict[str, Any]]:
+        """Comments newer than `since` (and, when given, posted from `not_before` on), page by page
+        up to MAX_PAGES_PER_POLL; the feed is newest first, so paging stops at the first older one."""
         found: List[Dict[str, Any]] = []
         for page in range(1, MAX_PAGES_PER_POLL + 1):
             batch = await self.client.comments(path, since, count=FEED_PAGE_SIZE, page=page)
-            kept = [c for c in batch if _posted_at(c) >= not_before]
+            kept = batch if not_before is None else [c for c in batch if _posted_at(c) >= not_before]
             found.extend(kept)
             if len(batch) < FEED_PAGE_SIZE or len(kept) < len(batch):
                 return found
@@ -350,9 +350,10 @@ class WeiboService:
             cursor = await self._db(box.get_cursor, self.factory, name)
             if cursor is None:
                 cutoff = time.time() - self.backfill_hours * 3600
-                newest = await self.client.comments(path, 0, count=1, page=1)
                 found = await self._read_feed(path, 0, cutoff) if self.backfill_hours else []
-                top = max([int(c["id"]) for c in newest + found], default=0)
+                # What the backfill read holds the newest comment; without one, ask for just that.
+                seen = found or await self.client.comments(path, 0, count=1, page=1)
+                top = max([int(c["id"]) for c in seen], default=0)
                 log.info("%s: first start, cursor at comment %s, %d comment(s) of the last %s hour(s) read",
                          name, top, len(found), self.backfill_hours)
             else:
