@@ -209,16 +209,18 @@ def _short_form(parts: Sequence[_Part], channel: str, now: datetime) -> str:
     extras: Dict[str, str] = {}
     for part in parts:
         asked = _pairs(part.text)
+        named = frozenset(specifics(part.text)["product"])
         for entry in part.entries:
-            text = entry.reply(channel, now, frozenset(specifics(part.text)["product"]))
+            text = entry.reply(channel, now, named)
             # Each sentence ends as a sentence once its neighbours are gone ("…截止；" -> "…截止。").
             sentences = [x.strip().rstrip("；;。") + "。" for x in _SENTENCE_END.split(text) if x.strip()]
             if not sentences or sentences[0] in firsts:
                 continue
             firsts.append(sentences[0])
-            best = max(sentences, key=lambda x: (len(asked & _pairs(x)), -sentences.index(x)))
-            if len(asked & _pairs(best)) > len(asked & _pairs(sentences[0])):
-                extras[sentences[0]] = best
+            shared = [len(asked & _pairs(x)) for x in sentences]
+            best = max(range(len(sentences)), key=lambda i: (shared[i], -i))  # the earliest of the best
+            if shared[best] > shared[0]:
+                extras[sentences[0]] = sentences[best]
     joined = PART_SEPARATOR.get(channel, "\n")
     full = joined.join(f"{f}{extras[f]}" if f in extras else f for f in firsts)
     return full if _fits(full, channel) else joined.join(firsts)

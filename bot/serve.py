@@ -105,7 +105,7 @@ REST_CHANNEL = "rest:\n"
 def credentials_yaml(base: str, rest: bool) -> str:
     """Rasa's channel credentials: the Weibo channel, plus the REST channel only when asked for
     (it is for local testing: whoever reaches the port can talk to the bot through it)."""
-    lines = [line for line in base.splitlines(keepends=True) if line.strip() != "rest:"]
+    lines = [line for line in base.splitlines(keepends=True) if line.strip() != REST_CHANNEL.strip()]
     text = "".join(lines)
     if rest:
         text = (text if text.endswith("\n") or not text else text + "\n") + REST_CHANNEL

@@ -27,6 +27,7 @@ _SPACES = re.compile(r"\s+")
 # Weibo fills an empty repost with this text: it is not the fan's own words.
 _EMPTY_REPOST_TEXTS = {"转发微博", "repost"}
 _CHAIN_ONLY_TEXTS = {"转发"}
+_NO_WORDS = _EMPTY_REPOST_TEXTS | _CHAIN_ONLY_TEXTS  # in a chain, neither says anything
 # Own words that only echo the quoted post ("同问", "+1"): the question is the quoted one.
 _ECHO_TOKEN = (r"同问|同求|求处理|求解决|求帮忙|帮帮忙|求助|蹲后续|求后续|坐等后续|等后续|\+1|\+10086|顶一?下?|顶上去|蹲一?[个下]?|蹲蹲|求官方回复|求官方回答|求回复|求回答|求解答|求告知|"
                r"官方快?回复一?下?|官方快回|官方回答一?下?|小编回复一?下?|小编快回|一个官方回复|官方回复|我也想知道|我也想问|"
@@ -99,7 +100,7 @@ def _quoted_question(chain: str) -> str:
         if OFFICIAL_ACCOUNT.match(name.strip()):
             continue
         words = _clean(segment)
-        if words and words.lower() not in _EMPTY_REPOST_TEXTS | _CHAIN_ONLY_TEXTS and not _ECHO.match(words):
+        if words and words.lower() not in _NO_WORDS and not _ECHO.match(words):
             return words
     return ""
 
