@@ -178,9 +178,7 @@ class FaqIndex:
             best = np.where(self._departments == department, best, best * OTHER_DEPARTMENT_FACTOR)
         if intent:
             best = np.where(self._intents == intent, np.minimum(best + SAME_INTENT_BONUS, 1.0), best)
-        words = {t for t in tokens if not t.startswith("#") and t not in NEUTRAL}
-        weights = {w: float(self._idf[self._vocab[w]]) if w in self._vocab else self._max_idf for w in words}
-        total = sum(weights.values())
+        weights = self._informative(tokens)
         asked = products(text)
         lowered = text.lower()
         top = np.argpartition(-best, min(len(best) - 1, max(limit * 3, 10)))[: max(limit * 3, 10)]
@@ -191,7 +189,7 @@ class FaqIndex:
             entry = self.entries[i]
             if any(k.lower() in lowered for k in entry.excludes):
                 continue
-            coverage = sum(v for w, v in weights.items() if w in self._entry_words[i]) / total if total else 1.0
+            coverage = self._share(weights, i)
             score = best[i] * (COVERAGE_FLOOR + (1 - COVERAGE_FLOOR) * coverage)
             if asked and self._products[i] and not asked & self._products[i]:
                 score *= OTHER_PRODUCT_FACTOR
@@ -212,11 +210,20 @@ class FaqIndex:
         except ValueError:
             return 0.0
         # Product names are the scope check's business: here only what is asked about them counts.
-        words = {t for t in self._analyse(text) if not t.startswith("#") and t not in NEUTRAL
-                 and t not in PRODUCT_WORDS and not t.isdigit()}
-        weights = {w: float(self._idf[self._vocab[w]]) if w in self._vocab else self._max_idf for w in words}
+        return self._share(self._informative(self._analyse(text), topic_only=True), i)
+
+    def _informative(self, tokens: List[str], topic_only: bool = False) -> Dict[str, float]:
+        """The informative words of a text with their idf (a word no entry knows weighs the most);
+        `topic_only` also leaves out product names and bare numbers."""
+        words = {t for t in tokens if not t.startswith("#") and t not in NEUTRAL
+                 and not (topic_only and (t in PRODUCT_WORDS or t.isdigit()))}
+        return {w: float(self._idf[self._vocab[w]]) if w in self._vocab else self._max_idf for w in words}
+
+    def _share(self, weights: Dict[str, float], entry_index: int) -> float:
+        """The idf-weighted share of those words that an entry's texts contain (1.0 for none)."""
         total = sum(weights.values())
-        return sum(v for w, v in weights.items() if w in self._entry_words[i]) / total if total else 1.0
+        known = self._entry_words[entry_index]
+        return sum(v for w, v in weights.items() if w in known) / total if total else 1.0
 
     def _best_phrasing(self, sims: np.ndarray, entry_index: int) -> str:
         docs = np.flatnonzero(self._owners == entry_index)
