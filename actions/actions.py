@@ -1,4 +1,7 @@
-"""Rasa SDK actions: read the tracker, call bot.respond, utter, return events."""
+"""Rasa SDK actions: read the tracker, call bot.respond, utter, return events.
+
+For the Weibo channel an action writes nothing: it utters its decision as custom JSON and the
+channel commits it (bot.store.decisions)."""
 
 from __future__ import annotations
 

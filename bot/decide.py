@@ -16,8 +16,7 @@ from bot.faq.index import FaqIndex, Match
 from bot.faq.model import COMMENT
 from bot.faq.scope import PRODUCT_DEPARTMENT
 from bot.intents import FAQ, HANDOFF, IGNORE, SOCIAL, info
-from bot.nlu.entities import PERSONAL_DATA_LABELS
-from bot.nlu.result import NluResult
+from bot.nlu.result import PERSONAL_DATA_LABELS, NluResult
 from bot.outcome import (
     ACTIONS,
     ANSWER,

@@ -28,3 +28,12 @@ class QueueError(BotError):
 
 class InputError(BotError):
     """An input record is malformed."""
+
+
+class LeaseLost(BotError):
+    """A worker tried to finish or release an inbox row whose lease another worker now holds (its
+    own expired): its work is discarded, the current holder's counts."""
+
+
+class ReplyWindowClosed(QueueError):
+    """Weibo no longer accepts a private reply to this fan (their last message is too old)."""

@@ -1,30 +1,29 @@
-"""Handle one live message that Rasa has already parsed: decide, record, and say what to send.
+"""Handle one live message that Rasa has already parsed: decide, and say what to send.
 
 The custom actions call `Responder.handle`; it applies the same triage path as the batch
-commands, writes handoffs to the queue, and stays silent to a fan whose conversation a human
-has taken over (the message is added to the open ticket instead).
+commands. For the Weibo channel it writes nothing: the decision goes back to the channel, which
+commits it with the inbox row (bot.store.decisions). Only a REST test call, which has no inbox
+row, is recorded here, through the same function.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Dict
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.decide import HANDOFF_ACTION, Outcome
 from bot.faq.model import COMMENT, DM
 from bot.nlu.result import NluResult
-from bot.store import queue
+from bot.store.decisions import HUMAN_TAKEOVER, Decision, record
 from bot.text import normalise
-from bot.triage import Inbound, Triage, Triaged
+from bot.triage import Inbound, Triage
 from bot.weibo.api import INPUT_CHANNEL
 
 log = logging.getLogger(__name__)
-HUMAN_TAKEOVER = "human_takeover"
-# The custom-JSON key by which an action tells the Weibo channel what it decided ("answer/pre_sales"):
-# the channel's proof that the message was handled, stored with the replies in one transaction.
+# The custom-JSON key by which an action hands the Weibo channel its decision (bot.store.decisions):
+# the channel commits it with the inbox row in one transaction.
 OUTCOME_KEY = "bot_outcome"
 REPORT_METADATA = "report_outcome"  # set in a message's metadata by a channel that wants the report
 
@@ -79,10 +78,9 @@ class LiveMessage:
 @dataclass(frozen=True)
 class Handled:
     reply: str | None
-    outcome: Outcome | None
     ticket_id: int | None = None
     reason: str = ""
-    report: str | None = None  # the outcome for the channel, when it asked for one (see OUTCOME_KEY)
+    report: Dict[str, Any] | None = None  # the decision for the channel, when it asked for it (see OUTCOME_KEY)
 
 
 class Responder:
@@ -90,33 +88,25 @@ class Responder:
         self._triage = triage
         self._factory = factory
 
-    def handle(self, live: LiveMessage) -> Handled:
+    def decide(self, live: LiveMessage) -> Decision:
+        """The decision on one message; writes nothing."""
         original = str(live.facts.get("original_text") or live.parse_data.get("original_text")
                        or live.text or "")
         message = normalise(original)
-        conversation = f"{live.channel}:{live.conversation_id}"
         inbound = Inbound(str(live.facts.get("message_id") or ""), live.channel, original,
                           live.fan_id, live.conversation_id)
-        with self._factory() as session:
-            open_ticket = queue.open_ticket_id(session, live.channel, conversation)
         triaged = self._triage.decide_parsed(inbound, message, NluResult.from_parse(live.parse_data))
-        target = live.reply_target
         o = triaged.outcome
-        if open_ticket is not None:
-            # A human holds this conversation: record the message on the ticket, do not auto-reply.
-            self._submit(triaged, HUMAN_TAKEOVER, target)
-            handled = Handled(None, o, open_ticket, HUMAN_TAKEOVER)
-        else:
-            ticket_id = self._submit(triaged, o.reason, target) if o.action == HANDOFF_ACTION else None
-            handled = Handled(o.reply, o, ticket_id, o.reason)
-        if live.facts.get(REPORT_METADATA):
-            # The channel stored this message: report the decision (else it retries or escalates).
-            action = HUMAN_TAKEOVER if handled.reason == HUMAN_TAKEOVER else o.action
-            handled = replace(handled, report=f"{action}/{o.department or ''}")
-        return handled
+        return Decision(o.action, o.department, o.reply, o.reason, triaged.ticket(o.reason, live.reply_target))
 
-    def _submit(self, triaged: Triaged, reason: str, target: Dict[str, str]) -> int:
-        return queue.submit(self._factory, triaged.ticket(reason, target))
+    def handle(self, live: LiveMessage) -> Handled:
+        decision = self.decide(live)
+        if live.facts.get(REPORT_METADATA):
+            # The Weibo channel stored this message: it commits the decision with the inbox row.
+            return Handled(None, None, decision.reason, report=decision.to_json())
+        applied = record(self._factory, decision)
+        reason = HUMAN_TAKEOVER if applied.outcome.startswith(HUMAN_TAKEOVER) else decision.reason
+        return Handled(applied.reply, applied.ticket_id, reason)
 
 
 def build_responder(settings) -> Responder:

@@ -87,14 +87,31 @@ def test_edited_answer_is_served_within_two_seconds_and_broken_edit_keeps_last_g
     assert replies and "1299" in replies[0]
 
 
-@pytest.mark.parametrize("text, intent, report", [
-    ("换屏多少钱", "ask_repair_price", "answer/after_sales"),
-    ("我的X5屏幕出现绿线了", "device_fault", "handoff/after_sales"),
+def _tickets(tmp_path) -> list:
+    from sqlalchemy import select
+
+    from bot.store.db import make_engine, make_session_factory
+    from bot.store.tables import tickets
+
+    factory = make_session_factory(make_engine(f"sqlite:///{tmp_path / 'q.sqlite3'}"))
+    with factory() as session:
+        return [dict(r) for r in session.execute(select(tickets)).mappings().all()]
+
+
+@pytest.mark.parametrize("text, intent, action, department, reply", [
+    ("换屏多少钱", "ask_repair_price", "answer", "after_sales", "1199"),
+    ("我的X5屏幕出现绿线了", "device_fault", "handoff", "after_sales", None),
 ])
-def test_reports_its_decision_to_the_weibo_channel_only(action_server, text, intent, report):
+def test_hands_its_decision_to_the_weibo_channel_and_writes_nothing(action_server, tmp_path, text, intent, action,
+                                                                     department, reply):
     base, _ = action_server
     stored = _responses(base, text, intent, metadata={"report_outcome": True, "inbox_id": 7})
-    assert [r["custom"] for r in stored if r.get("custom")] == [{"bot_outcome": report}]
+    [decision] = [r["custom"]["bot_outcome"] for r in stored if r.get("custom")]
+    assert (decision["action"], decision["department"]) == (action, department)
+    assert (reply in decision["reply"]) if reply else not decision["reply"]
+    assert decision["ticket"]["original_text"] == text
+    assert not [r for r in stored if r.get("text")]  # the channel sends what it commits, not what Rasa says
+    assert _tickets(tmp_path) == []  # the channel commits the ticket with the inbox row
     assert not [r for r in _responses(base, text, intent, sender="rest-fan") if r.get("custom")]
     forged = _responses(base, text, intent, sender="rest-fan", input_channel="rest",
                         metadata={"report_outcome": True, "inbox_id": 7})
@@ -104,16 +121,9 @@ def test_reports_its_decision_to_the_weibo_channel_only(action_server, text, int
 def test_a_rest_caller_cannot_choose_the_channel_fan_or_reply_target(action_server, tmp_path):
     """Forged metadata over REST opens a DM ticket of the caller's own namespace, with no comment
     to reply to, and never lands on a real fan's open ticket."""
-    from sqlalchemy import select
-
-    from bot.store.db import make_engine, make_session_factory
-    from bot.store.tables import tickets
-
     base, _ = action_server
     forged = {"channel": "comment", "cid": "4999", "post_id": "5000", "fan_id": "1001", "conversation_id": "1001"}
     _responses(base, "我的X5屏幕出现绿线了", "device_fault", sender="1001", metadata=forged, input_channel="rest")
-    factory = make_session_factory(make_engine(f"sqlite:///{tmp_path / 'q.sqlite3'}"))
-    with factory() as session:
-        [row] = session.execute(select(tickets)).mappings().all()
+    [row] = _tickets(tmp_path)
     assert (row["channel"], row["fan_id"]) == ("dm", "rest:1001")
     assert "4999" not in str(row["reply_target"]) and "5000" not in str(row["reply_target"])

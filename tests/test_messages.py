@@ -1,18 +1,14 @@
-"""Inbox and outbox: dedupe, retries with backoff, crash recovery, comment cursors."""
+"""Inbox and outbox, on SQLite and PostgreSQL: dedupe, leases, retries with backoff, crash
+recovery, comment cursors."""
 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from bot.errors import LeaseLost
 from bot.store import messages as box
-from bot.store.db import make_engine, make_session_factory, migrate
-
-
-@pytest.fixture
-def factory(tmp_path):
-    url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
-    migrate(url)
-    return make_session_factory(make_engine(url))
+from bot.store.tables import inbox_events
 
 
 def _in(key="k1", text="你好") -> box.Inbound:
@@ -25,35 +21,74 @@ def test_duplicate_inbound_is_stored_once(factory):
     assert box.counts(factory)["inbox"] == {"received": 1}
 
 
-def test_claim_then_finish_queues_replies_once(factory):
+REPLY = {"channel": "dm", "receiver_id": "42", "text": "您好"}
+
+
+def _finish(factory, lease: box.Lease, replies=(), outcome="answer/pre_sales") -> None:
+    with factory.begin() as session:
+        box.finish_leased(session, lease, list(replies), outcome)
+
+
+def _events(factory) -> list:
+    with factory() as session:
+        return [(e.kind, e.worker_id, e.attempt) for e in session.execute(select(inbox_events)
+                                                                       .order_by(inbox_events.c.id)).all()]
+
+
+def test_a_leased_row_is_finished_once_with_its_replies(factory):
     inbox_id = box.store_inbound(factory, _in())
-    [row] = box.claim_inbound(factory, 10)
-    assert row["id"] == inbox_id and row["attempts"] == 1
-    assert box.claim_inbound(factory, 10) == []  # processing rows are not handed out twice
-    reply = {"channel": "dm", "receiver_id": "42", "text": "您好"}
-    box.finish_inbound(factory, inbox_id, [reply], "answer/pre_sales")
-    box.finish_inbound(factory, inbox_id, [reply], "answer/pre_sales")  # a repeated finish adds nothing
+    [row] = box.claim_inbound(factory, 10, "w1")
+    assert (row["id"], row["attempts"], row["worker_id"]) == (inbox_id, 1, "w1")
+    assert box.claim_inbound(factory, 10, "w2") == []  # a leased row is not handed out twice
+    lease = box.Lease.of(row)
+    _finish(factory, lease, [REPLY])
+    with pytest.raises(LeaseLost):
+        _finish(factory, lease, [REPLY])  # a repeated finish is refused and adds nothing
     assert box.counts(factory) == {"inbox": {"done": 1}, "outbox": {"pending": 1}}
     assert box.get_inbound(factory, inbox_id)["outcome"] == "answer/pre_sales"
+    assert _events(factory) == [("done", "w1", 1)]
 
 
-def test_processing_rows_left_by_a_crash_are_retried_after_the_grace_period(factory):
+def test_a_row_whose_lease_expired_goes_to_another_worker_and_the_stale_one_cannot_finish_or_release(factory):
     box.store_inbound(factory, _in())
-    box.claim_inbound(factory, 10)
-    assert box.claim_inbound(factory, 10, stale_after=60) == []
-    [again] = box.claim_inbound(factory, 10, stale_after=0)
-    assert again["attempts"] == 2
+    [first] = box.claim_inbound(factory, 10, "w1", lease_seconds=0)
+    [second] = box.claim_inbound(factory, 10, "w2")
+    assert (second["attempts"], second["worker_id"]) == (2, "w2")
+    with pytest.raises(LeaseLost):
+        _finish(factory, box.Lease.of(first), [REPLY])
+    assert box.release_inbound(factory, box.Lease.of(first), "late") is False
+    assert box.counts(factory) == {"inbox": {"processing": 1}, "outbox": {}}  # the stale worker wrote nothing
+    _finish(factory, box.Lease.of(second), [REPLY])
+    assert box.counts(factory) == {"inbox": {"done": 1}, "outbox": {"pending": 1}}
+
+
+def test_a_released_row_is_claimed_again_with_the_next_attempt_number(factory):
+    box.store_inbound(factory, _in())
+    [row] = box.claim_inbound(factory, 10, "w1")
+    assert box.release_inbound(factory, box.Lease.of(row), "rasa timed out") is True
+    [again] = box.claim_inbound(factory, 10, "w1")
+    assert again["attempts"] == 2 and again["error"] == "rasa timed out"
+    assert _events(factory) == [("retry", "w1", 1)]
 
 
 def test_send_retries_back_off_and_give_up(factory):
     box.enqueue_reply(factory, "r1", {"channel": "dm", "receiver_id": "1", "text": "hi"})
     assert box.enqueue_reply(factory, "r1", {"channel": "dm", "receiver_id": "1", "text": "hi"}) is None
     [row] = box.claim_due(factory, 5)
-    assert box.mark_retry(factory, row["id"], row["attempts"], "503") is True
+    delay = box.retry_delay(row["attempts"])
+    assert delay == box.BACKOFF_SECONDS[0]
+    box.mark_retry(factory, row["id"], delay, "503")
     assert box.claim_due(factory, 5) == []  # not due until the backoff passes
     assert 0 < box.next_due_in(factory) <= box.BACKOFF_SECONDS[0]
-    assert box.mark_retry(factory, row["id"], box.MAX_SEND_ATTEMPTS, "503") is False
-    assert box.counts(factory)["outbox"] == {"failed": 1}
+    assert box.retry_delay(box.MAX_SEND_ATTEMPTS) is None
+
+
+def test_a_retry_with_a_variant_text_sends_the_variant(factory):
+    box.enqueue_reply(factory, "r1", {"channel": "comment", "receiver_id": "1", "text": "价格 2999 元"})
+    [row] = box.claim_due(factory, 5)
+    box.mark_retry(factory, row["id"], 0.0, "repeated content", "亲，价格 2999 元")
+    [again] = box.claim_due(factory, 5)
+    assert (again["text"], again["attempts"]) == ("亲，价格 2999 元", 2)
 
 
 def test_rows_caught_sending_by_a_crash_are_never_resent(factory):
@@ -81,7 +116,7 @@ def test_a_delivered_batch_is_marked_sent_in_one_call(factory):
     assert box.counts(factory)["outbox"] == {"sent": 2, "sending": 1}
 
 
-def test_threads_share_a_sqlite_file_without_losing_or_blocking_writes(factory):
+def test_threads_share_a_database_without_losing_or_blocking_writes(factory):
     """Transactions take turns within the process; a failed one (a duplicate) releases its turn."""
     from concurrent.futures import ThreadPoolExecutor
 

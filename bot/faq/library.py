@@ -23,6 +23,8 @@ from bot.faq.model import Problem
 from bot.faq.scope import SCOPE_FILE, load_scope
 from bot.regional import FILE_NAME as REGIONAL_FILE
 from bot.regional import load_lexicon
+from bot.weibo.variants import FILE_NAME as LEAD_INS_FILE
+from bot.weibo.variants import load_lead_ins
 
 log = logging.getLogger(__name__)
 SYNONYMS_FILE = "synonyms.yml"
@@ -49,7 +51,8 @@ def build_index(directory: Path) -> Tuple[FaqIndex | None, List[Problem]]:
     synonyms, syn_problems = load_synonyms(directory / SYNONYMS_FILE)
     scope, scope_problems = load_scope(directory / SCOPE_FILE)
     _lexicon, regional_problems = load_lexicon(directory / REGIONAL_FILE)
-    problems = problems + syn_problems + scope_problems + regional_problems
+    _lead_ins, lead_in_problems = load_lead_ins(directory / LEAD_INS_FILE)
+    problems = problems + syn_problems + scope_problems + regional_problems + lead_in_problems
     if problems:
         return None, problems
     return FaqIndex(entries, synonyms, scope), []

@@ -7,6 +7,10 @@ from typing import Any, Dict, List, Tuple
 
 from bot.intents import FALLBACK_INTENT
 
+# Entity labels that are personal data (bot.nlu.entities finds them): never echoed in public.
+# Here, not beside the extractor, so that deciding does not import Rasa's NLU stack.
+PERSONAL_DATA_LABELS = frozenset({"phone_number", "order_number", "id_number"})
+
 
 @dataclass(frozen=True)
 class PartIntent:

@@ -1,6 +1,7 @@
 """Inbox and outbox: nothing a fan sends is lost, nothing the bot says is sent twice.
 
-Each function is one short transaction. The inbox deduplicates on a key the channel derives from
+Each function is one short transaction (`finish_leased` runs inside the caller's, which also
+writes the decision's ticket). The inbox deduplicates on a key the channel derives from
 the message (Weibo retries pushes, polls overlap); the outbox deduplicates on an idempotency key
 per reply, and its status records whether a send may have happened.
 """
@@ -16,6 +17,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.errors import LeaseLost
 from bot.store.tables import (
     DONE,
     FAILED,
@@ -27,6 +29,7 @@ from bot.store.tables import (
     UNCERTAIN,
     cursors,
     inbox,
+    inbox_events,
     outbox,
 )
 
@@ -34,6 +37,10 @@ Factory = "sessionmaker[Session]"
 BACKOFF_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0, 15.0, 60.0)
 MAX_SEND_ATTEMPTS = 6
 MAX_PROCESS_ATTEMPTS = 3
+# How long a claimed inbox row is a worker's own unless renewed: a live worker renews its leases
+# every LEASE_SECONDS / 3 (bot.weibo.service), so only a dead or stuck one loses its rows, and
+# they wait at most this long for another worker.
+LEASE_SECONDS = 30.0
 
 
 def utcnow() -> datetime:
@@ -68,26 +75,50 @@ def _insert_inbound(session: Session, message: Inbound) -> int:
         created_at=now, updated_at=now)).inserted_primary_key[0]
 
 
-def claim_inbound(factory: Factory, limit: int, stale_after: float = 60.0) -> List[Dict[str, Any]]:
-    """Take received rows (and rows a crash left in processing) for processing."""
-    stale = utcnow() - timedelta(seconds=stale_after)
+@dataclass(frozen=True)
+class Lease:
+    """Who holds an inbox row, in which attempt: finishing or releasing needs all three to match."""
+
+    inbox_id: int
+    worker_id: str
+    attempt: int
+
+    @classmethod
+    def of(cls, row: Dict[str, Any]) -> Lease:
+        return cls(row["id"], row["worker_id"], row["attempts"])
+
+
+def claim_inbound(factory: Factory, limit: int, worker_id: str,
+                  lease_seconds: float = LEASE_SECONDS) -> List[Dict[str, Any]]:
+    """Lease received rows, and rows whose lease expired (a crashed or hung worker), to `worker_id`."""
+    now = utcnow()
+    claimable = (inbox.c.status == RECEIVED) | (
+        (inbox.c.status == PROCESSING) & ((inbox.c.lease_expires_at < now) | inbox.c.lease_expires_at.is_(None)))
     claimed = []
     with factory.begin() as session:
-        rows = session.execute(
-            select(inbox.c.id, inbox.c.status, inbox.c.updated_at)
-            .where((inbox.c.status == RECEIVED) | ((inbox.c.status == PROCESSING) & (inbox.c.updated_at < stale)))
-            .order_by(inbox.c.id).limit(limit)
-        ).all()
-        for row in rows:
-            result = session.execute(update(inbox).where(
-                inbox.c.id == row.id, inbox.c.status == row.status, inbox.c.updated_at == row.updated_at
-            ).values(status=PROCESSING, attempts=inbox.c.attempts + 1, updated_at=utcnow()))
+        query = select(inbox.c.id).where(claimable).order_by(inbox.c.id).limit(limit)
+        if session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        for inbox_id in session.execute(query).scalars().all():
+            # Guarded again: on SQLite another process may have taken the row since the select.
+            result = session.execute(update(inbox).where(inbox.c.id == inbox_id, claimable).values(
+                status=PROCESSING, attempts=inbox.c.attempts + 1, worker_id=worker_id,
+                lease_expires_at=now + timedelta(seconds=lease_seconds), updated_at=now))
             if result.rowcount == 1:
-                claimed.append(row.id)
+                claimed.append(inbox_id)
         if not claimed:
             return []
         return [dict(r) for r in session.execute(select(inbox).where(inbox.c.id.in_(claimed))
                                                  .order_by(inbox.c.id)).mappings().all()]
+
+
+def renew_leases(factory: Factory, worker_id: str, lease_seconds: float = LEASE_SECONDS) -> int:
+    """Extend every lease `worker_id` holds (it is alive); returns how many."""
+    now = utcnow()
+    with factory.begin() as session:
+        return session.execute(update(inbox).where(
+            inbox.c.status == PROCESSING, inbox.c.worker_id == worker_id, inbox.c.lease_expires_at >= now
+        ).values(lease_expires_at=now + timedelta(seconds=lease_seconds))).rowcount
 
 
 def get_inbound(factory: Factory, inbox_id: int) -> Dict[str, Any]:
@@ -95,26 +126,41 @@ def get_inbound(factory: Factory, inbox_id: int) -> Dict[str, Any]:
         return dict(session.execute(select(inbox).where(inbox.c.id == inbox_id)).mappings().one())
 
 
-def finish_inbound(factory: Factory, inbox_id: int, replies: List[Dict[str, Any]], outcome: str) -> None:
-    """Queue the replies and close the inbox row with what was decided ("answer/pre_sales"), in one
-    transaction (replies at most once)."""
-    with factory.begin() as session:
-        for i, reply in enumerate(replies):
-            key = f"inbox:{inbox_id}:{i}"
-            exists = session.execute(select(outbox.c.id).where(outbox.c.idempotency_key == key)).first()
-            if exists is None:
-                session.execute(insert(outbox).values(
-                    idempotency_key=key, inbox_id=inbox_id, status=PENDING, attempts=0,
-                    next_attempt_at=utcnow(), created_at=utcnow(), **reply))
-        session.execute(update(inbox).where(inbox.c.id == inbox_id).values(status=DONE, outcome=outcome,
-                                                                           updated_at=utcnow()))
+def _held(lease: Lease):
+    return (inbox.c.id == lease.inbox_id) & (inbox.c.status == PROCESSING) & (
+        inbox.c.worker_id == lease.worker_id) & (inbox.c.attempts == lease.attempt)
 
 
-def release_inbound(factory: Factory, inbox_id: int, error: str, give_up: bool) -> None:
-    """Processing failed: back to received for a retry, or failed for good."""
+def _inbox_event(session: Session, lease: Lease, kind: str, detail: str = "") -> None:
+    session.execute(insert(inbox_events).values(inbox_id=lease.inbox_id, kind=kind, worker_id=lease.worker_id,
+                                                attempt=lease.attempt, detail=detail[:2000], created_at=utcnow()))
+
+
+def finish_leased(session: Session, lease: Lease, replies: List[Dict[str, Any]], outcome: str) -> None:
+    """Inside the caller's transaction: queue the replies and close the row with what was decided
+    ("answer/pre_sales"). LeaseLost (the caller rolls back) unless `lease` still holds the row."""
+    now = utcnow()
+    result = session.execute(update(inbox).where(_held(lease)).values(
+        status=DONE, outcome=outcome, lease_expires_at=None, updated_at=now))
+    if result.rowcount != 1:
+        raise LeaseLost(f"inbox {lease.inbox_id}: attempt {lease.attempt} of {lease.worker_id} no longer "
+                        "holds the row; another worker took it over")
+    for i, reply in enumerate(replies):
+        session.execute(insert(outbox).values(
+            idempotency_key=f"inbox:{lease.inbox_id}:{i}", inbox_id=lease.inbox_id, status=PENDING, attempts=0,
+            next_attempt_at=now, created_at=now, **reply))
+    _inbox_event(session, lease, DONE, outcome)
+
+
+def release_inbound(factory: Factory, lease: Lease, error: str) -> bool:
+    """Processing failed: back to received for a retry by anyone. False when the lease was lost
+    (nothing changed: the row is someone else's now)."""
     with factory.begin() as session:
-        session.execute(update(inbox).where(inbox.c.id == inbox_id).values(
-            status=FAILED if give_up else RECEIVED, error=error[:2000], updated_at=utcnow()))
+        released = session.execute(update(inbox).where(_held(lease)).values(
+            status=RECEIVED, error=error[:2000], lease_expires_at=None, updated_at=utcnow())).rowcount == 1
+        if released:
+            _inbox_event(session, lease, "retry", error)
+        return released
 
 
 def enqueue_reply(factory: Factory, key: str, reply: Dict[str, Any]) -> int | None:
@@ -149,24 +195,30 @@ def mark_sent(factory: Factory, *outbox_ids: int) -> None:
         session.execute(update(outbox).where(outbox.c.id.in_(outbox_ids)).values(status=SENT, sent_at=utcnow()))
 
 
-def mark_retry(factory: Factory, outbox_id: int, attempts: int, error: str) -> bool:
-    """Back to pending with backoff; False (and failed) once attempts are used up."""
-    give_up = attempts >= MAX_SEND_ATTEMPTS
-    delay = BACKOFF_SECONDS[min(attempts - 1, len(BACKOFF_SECONDS) - 1)]
+def retry_delay(attempts: int) -> float | None:
+    """Seconds before the next send after `attempts` tries; None once they are used up."""
+    if attempts >= MAX_SEND_ATTEMPTS:
+        return None
+    return BACKOFF_SECONDS[min(attempts - 1, len(BACKOFF_SECONDS) - 1)]
+
+
+def mark_retry(factory: Factory, outbox_id: int, delay: float, error: str, text: str | None = None) -> None:
+    """Back to pending, due in `delay` seconds (with a new `text`: a variant Weibo will not see as a repeat)."""
+    values: Dict[str, Any] = {"status": PENDING, "last_error": error[:2000],
+                              "next_attempt_at": utcnow() + timedelta(seconds=delay)}
+    if text is not None:
+        values["text"] = text
     with factory.begin() as session:
-        session.execute(update(outbox).where(outbox.c.id == outbox_id).values(
-            status=FAILED if give_up else PENDING, last_error=error[:2000],
-            next_attempt_at=utcnow() + timedelta(seconds=delay)))
-    return not give_up
+        session.execute(update(outbox).where(outbox.c.id == outbox_id).values(**values))
 
 
-def mark_undelivered(factory: Factory, outbox_id: int, status: str, error: str) -> None:
-    """A reply that is done with without being sent: `failed` (Weibo refused it) or `uncertain`
-    (sent, and no answer: it may have reached the fan). Neither is ever sent again."""
+def mark_undelivered(session: Session, outbox_id: int, status: str, error: str) -> None:
+    """Inside the caller's transaction (which also opens the ticket): a reply done with without
+    being sent, `failed` (Weibo refused it, or every retry failed) or `uncertain` (sent, and no
+    answer: it may have reached the fan). Neither is ever sent again."""
     if status not in (FAILED, UNCERTAIN):
         raise ValueError(f"status {status!r}: an undelivered reply is {FAILED!r} or {UNCERTAIN!r}")
-    with factory.begin() as session:
-        session.execute(update(outbox).where(outbox.c.id == outbox_id).values(status=status, last_error=error[:2000]))
+    session.execute(update(outbox).where(outbox.c.id == outbox_id).values(status=status, last_error=error[:2000]))
 
 
 def recover_after_crash(factory: Factory) -> List[Dict[str, Any]]:

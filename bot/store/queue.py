@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Sequence
+from typing import Any, Callable, Dict, List, Sequence, TypeVar
 
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +32,8 @@ from bot.store.tables import (
     ticket_messages,
     tickets,
 )
+
+T = TypeVar("T")
 
 
 def utcnow() -> datetime:
@@ -76,40 +78,82 @@ def open_ticket_id(session: Session, channel: str, conversation_id: str) -> int 
     ).scalar_one_or_none()
 
 
-def submit(factory: sessionmaker[Session], new: NewTicket) -> int:
-    """Open a ticket, or attach the message to the conversation's open ticket; returns its id."""
+def submit_in(session: Session, new: NewTicket) -> int:
+    """Inside the caller's transaction: open a ticket, or attach the message to the conversation's
+    open ticket; returns its id. IntegrityError when another writer opened one meanwhile (retry)."""
     if new.department not in DEPARTMENTS:
         raise QueueError(f"unknown department {new.department!r}: use one of {', '.join(DEPARTMENTS)}")
+    existing = open_ticket_id(session, new.channel, new.conversation_id)
+    if existing is not None:
+        _add_message(session, existing, new.fan_id, new.original_text, new.normalised_text)
+        session.execute(update(tickets).where(
+            tickets.c.id == existing, tickets.c.priority < new.priority
+        ).values(priority=new.priority))
+        latest = {"updated_at": utcnow()}
+        if new.reply_target:
+            latest["reply_target"] = json.dumps(new.reply_target, ensure_ascii=False)
+        session.execute(update(tickets).where(tickets.c.id == existing).values(**latest))
+        _event(session, existing, "message_attached", new.fan_id, None, None, new.reason)
+        return existing
+    now = utcnow()
+    ticket_id = session.execute(insert(tickets).values(
+        channel=new.channel, fan_id=new.fan_id, conversation_id=new.conversation_id,
+        department=new.department, intent=new.intent, confidence=float(new.confidence),
+        reason=new.reason, priority=new.priority, status=WAITING,
+        faq_candidates=json.dumps(list(new.faq_candidates), ensure_ascii=False),
+        reply_target=json.dumps(new.reply_target or {"receiver_id": new.fan_id}, ensure_ascii=False),
+        draft_reply=new.draft_reply, created_at=now, updated_at=now,
+    )).inserted_primary_key[0]
+    _add_message(session, ticket_id, new.fan_id, new.original_text, new.normalised_text)
+    _event(session, ticket_id, "created", "bot", None, WAITING, new.reason)
+    return ticket_id
+
+
+def in_transaction(factory: sessionmaker[Session], work: Callable[[Session], T], what: str) -> T:
+    """Run `work` in one transaction, again when a concurrent writer opened the same conversation's
+    ticket first (the unique open-ticket index): the retry attaches to that ticket."""
     for _attempt in range(3):
         try:
             with factory.begin() as session:
-                existing = open_ticket_id(session, new.channel, new.conversation_id)
-                if existing is not None:
-                    _add_message(session, existing, new.fan_id, new.original_text, new.normalised_text)
-                    session.execute(update(tickets).where(
-                        tickets.c.id == existing, tickets.c.priority < new.priority
-                    ).values(priority=new.priority))
-                    latest = {"updated_at": utcnow()}
-                    if new.reply_target:
-                        latest["reply_target"] = json.dumps(new.reply_target, ensure_ascii=False)
-                    session.execute(update(tickets).where(tickets.c.id == existing).values(**latest))
-                    _event(session, existing, "message_attached", new.fan_id, None, None, new.reason)
-                    return existing
-                now = utcnow()
-                ticket_id = session.execute(insert(tickets).values(
-                    channel=new.channel, fan_id=new.fan_id, conversation_id=new.conversation_id,
-                    department=new.department, intent=new.intent, confidence=float(new.confidence),
-                    reason=new.reason, priority=new.priority, status=WAITING,
-                    faq_candidates=json.dumps(list(new.faq_candidates), ensure_ascii=False),
-                    reply_target=json.dumps(new.reply_target or {"receiver_id": new.fan_id}, ensure_ascii=False),
-                    draft_reply=new.draft_reply, created_at=now, updated_at=now,
-                )).inserted_primary_key[0]
-                _add_message(session, ticket_id, new.fan_id, new.original_text, new.normalised_text)
-                _event(session, ticket_id, "created", "bot", None, WAITING, new.reason)
-                return ticket_id
+                return work(session)
         except IntegrityError:
-            continue  # another writer opened the conversation's ticket first: attach to it
-    raise QueueError(f"could not open a ticket for conversation {new.conversation_id!r}: retry later")
+            continue
+    raise QueueError(f"could not record {what}: the conversation kept changing, retry later")
+
+
+def submit(factory: sessionmaker[Session], new: NewTicket) -> int:
+    """Open a ticket, or attach the message to the conversation's open ticket; returns its id."""
+    return in_transaction(factory, lambda session: submit_in(session, new),
+                          f"a ticket for conversation {new.conversation_id!r}")
+
+
+def reply_failed(session: Session, ticket_id: int, error: str) -> int:
+    """An operator's reply did not reach the fan: the ticket waits again for its department, with
+    an event saying why; returns the ticket that now holds the conversation."""
+    current = get(session, ticket_id)
+    if current["status"] in OPEN_STATUSES:
+        session.execute(update(tickets).where(tickets.c.id == ticket_id).values(status=WAITING, updated_at=utcnow()))
+        _event(session, ticket_id, "reply_failed", "bot", current["status"], WAITING, error)
+        return ticket_id
+    other = open_ticket_id(session, current["channel"], current["conversation_id"])
+    if other is None:
+        session.execute(update(tickets).where(tickets.c.id == ticket_id).values(
+            status=WAITING, closed_at=None, updated_at=utcnow()))
+        _event(session, ticket_id, "reply_failed", "bot", current["status"], WAITING, error)
+        return ticket_id
+    # The fan wrote again since and a newer ticket holds the conversation: note it on both.
+    _event(session, ticket_id, "reply_failed", "bot", None, None, f"{error}; continued in ticket {other}")
+    _event(session, other, "reply_failed", "bot", None, None, f"the reply of ticket {ticket_id} failed: {error}")
+    return other
+
+
+def last_fan_message_at(session: Session, ticket_id: int) -> datetime | None:
+    """When the fan last wrote on this ticket (Weibo's DM reply window counts from it)."""
+    when = session.execute(select(func.max(ticket_messages.c.created_at)).where(
+        ticket_messages.c.ticket_id == ticket_id, ticket_messages.c.direction == "in")).scalar()
+    if when is not None and when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when
 
 
 def get(session: Session, ticket_id: int) -> Dict[str, Any]:

@@ -98,9 +98,13 @@ ticket_events = Table(
 
 
 # ------------------------------------------------------------------ inbox / outbox (Weibo channel)
-# inbox.status:  received -> processing -> done | failed
-#   Every inbound message is stored (deduplicated) before anything else happens to it; a row left
-#   in `processing` by a crash is picked up again after a grace period.
+# inbox.status:  received -> processing -> done            (failed: rows of versions before 0005 only)
+#   Every inbound message is stored (deduplicated) before anything else happens to it. A worker
+#   claims a row under a lease (worker_id, lease_expires_at, attempts = the attempt number); only
+#   the holder of the current lease can finish it (done, with its outcome, tickets and replies in
+#   one transaction) or release it (back to received for a retry). A row whose lease expired (its
+#   worker crashed or hung) is claimed again by anyone; after MAX_PROCESS_ATTEMPTS it is done with a
+#   ticket, never dropped. inbox_events keeps each row's history (done, retry, gave_up).
 # outbox.status: pending -> sending -> sent | failed | uncertain
 #   `idempotency_key` is unique, so a reply is queued at most once per message; a row found in
 #   `sending` after a crash may or may not have reached Weibo, so it becomes `uncertain` and goes
@@ -124,8 +128,22 @@ inbox = Table(
     Column("error", Text, nullable=False, server_default=text("''")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("worker_id", String(96), nullable=True),
+    Column("lease_expires_at", DateTime(timezone=True), nullable=True),
     CheckConstraint("status IN ('received', 'processing', 'done', 'failed')", name="ck_inbox_status"),
     Index("ix_inbox_status", "status", "id"),
+)
+
+inbox_events = Table(
+    "inbox_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("inbox_id", Integer, ForeignKey("inbox.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("worker_id", String(96), nullable=False, server_default=text("''")),
+    Column("attempt", Integer, nullable=False, server_default=text("0")),
+    Column("detail", Text, nullable=False, server_default=text("''")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 outbox = Table(

@@ -16,3 +16,7 @@ FEED_PAGE_SIZE = 50
 MAX_PAGES_PER_POLL = 20
 # Weibo's time format ("Mon Jul 16 18:09:20 +0800 2012").
 WEIBO_TIME_FORMAT = "%a %b %d %H:%M:%S %z %Y"
+# Weibo's error code for a comment identical to the account's previous one (rejected, reference §2).
+E_REPEATED_CODE = 20019
+# A private reply is allowed within this many hours of the fan's last message (reference §1).
+DM_REPLY_WINDOW_HOURS = 48

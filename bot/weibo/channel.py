@@ -77,6 +77,7 @@ class WeiboInput(InputChannel):
         from bot.weibo import rasa_speedups
         from bot.weibo.client import WeiboClient
         from bot.weibo.service import WeiboService
+        from bot.weibo.variants import FILE_NAME as LEAD_INS_FILE
 
         rasa_speedups.install()
 
@@ -84,7 +85,8 @@ class WeiboInput(InputChannel):
         factory = make_session_factory(make_engine(self.settings.database_url))
         client = WeiboClient(self.settings.weibo_api_base, self.settings.weibo_access_token)
         self.service = service = WeiboService(factory, client, self.settings.weibo_poll_seconds, self.poll_comments,
-                                              self.settings.weibo_backfill_hours)
+                                              self.settings.weibo_backfill_hours,
+                                              lead_ins=self.settings.faq_dir / LEAD_INS_FILE)
         hook = Blueprint("weibo_webhook", __name__)
 
         @hook.listener("after_server_start")
@@ -101,10 +103,15 @@ class WeiboInput(InputChannel):
 
         @hook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
-            # 503 while warming up: pushes are already stored, but a load balancer should wait.
+            # 503 while warming up (pushes are already stored, but a load balancer should wait) and
+            # when a background loop has not completed a pass in time (it is stuck or keeps failing).
+            loops = service.heartbeats.report()
             if not service.ready:
-                return response.json({"status": "starting"}, status=503)
-            return response.json({"status": "ok"})
+                return response.json({"status": "starting", "loops": loops}, status=503)
+            stale = service.heartbeats.stale()
+            if stale:
+                return response.json({"status": "stale", "stale_loops": stale, "loops": loops}, status=503)
+            return response.json({"status": "ok", "worker": service.worker_id, "loops": loops})
 
         @hook.route("/webhook", methods=["GET"])
         async def url_check(request: Request) -> HTTPResponse:

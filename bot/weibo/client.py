@@ -7,6 +7,7 @@ Errors are split the way the delivery worker needs them:
 | no connection (refused, DNS, connect time-out), or HTTP 5xx | TransientError | retries with backoff |
 | a reply was sent and no answer came (read time-out, dropped connection) | UncertainError | never resends: a human checks |
 | HTTP 4xx | PermanentError | gives up: a human takes it |
+| HTTP 4xx "repeated content" (a comment identical to the previous one) | RepeatedError | sends a variant |
 
 Reads (the comment feeds) change nothing, so any failure of theirs is transient.
 """
@@ -20,7 +21,7 @@ from typing import Any, Dict, List
 import aiohttp
 
 from bot.errors import BotError
-from bot.weibo.api import COMMENT_REPLY, DM_REPLY
+from bot.weibo.api import COMMENT_REPLY, DM_REPLY, E_REPEATED_CODE
 
 
 class TransientError(BotError):
@@ -31,8 +32,22 @@ class PermanentError(BotError):
     """Rejected by Weibo (4xx): retrying will not help."""
 
 
+class RepeatedError(PermanentError):
+    """Weibo refused a comment identical to the account's previous one: a variant will pass."""
+
+
 class UncertainError(BotError):
     """The request went out and no answer came back: Weibo may have taken it, so it is not resent."""
+
+
+def _error_code(body: str) -> int | None:
+    """Weibo's `error_code` from an error body, if it has the documented shape."""
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError:
+        return None
+    code = data.get("error_code") if isinstance(data, dict) else None
+    return code if isinstance(code, int) else None
 
 
 def _never_sent(exc: BaseException) -> bool:
@@ -73,7 +88,8 @@ class WeiboClient:
         if status >= 500:
             raise TransientError(f"{path}: HTTP {status} {body[:200]}")
         if status >= 400:
-            raise PermanentError(f"{path}: HTTP {status} {body[:200]}")
+            error = RepeatedError if _error_code(body) == E_REPEATED_CODE else PermanentError
+            raise error(f"{path}: HTTP {status} {body[:200]}")
         try:
             return json.loads(body) if body else {}
         except json.JSONDecodeError as exc:

@@ -13,17 +13,24 @@ import asyncio
 import hashlib
 import json
 import logging
+import os
+import socket
 import time
+import uuid
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.errors import LeaseLost
 from bot.faq.model import COMMENT, DM
 from bot.respond import OUTCOME_KEY, REPORT_METADATA
+from bot.store import decisions, queue
 from bot.store import messages as box
-from bot.store import queue
-from bot.store.tables import FAILED, UNCERTAIN
+from bot.store.decisions import HANDOFF, Decision
+from bot.store.tables import FAILED, UNCERTAIN, inbox
 from bot.text import NormalisedText, normalise
 from bot.weibo.api import (
     COMMENT_MAX_CHARS,
@@ -35,7 +42,9 @@ from bot.weibo.api import (
     MAX_PAGES_PER_POLL,
     WEIBO_TIME_FORMAT,
 )
-from bot.weibo.client import PermanentError, TransientError, UncertainError, WeiboClient
+from bot.weibo.client import PermanentError, RepeatedError, TransientError, UncertainError, WeiboClient
+from bot.weibo.loops import Heartbeats, supervise
+from bot.weibo.variants import LeadIns, vary
 
 log = logging.getLogger(__name__)
 FALLBACK_DEPARTMENT = "after_sales"  # first-line team for messages the bot could not classify
@@ -47,6 +56,11 @@ FEEDS = {"comments_to_me": COMMENTS_TO_ME, "comments_mentions": COMMENTS_MENTION
 UNDELIVERED = {UncertainError: (UNCERTAIN, "delivery_uncertain"), PermanentError: (FAILED, "delivery_rejected")}
 WARM_UP_TEXTS = ["你好", "X5 Pro 多少钱", "我的手机屏幕摔碎了，保修期内能免费换吗？订单是上个月在官网买的"]
 WARM_UP_SECONDS = 15.0
+# How long one message's decision may take (Rasa, then the action server) before the attempt is
+# abandoned (the lease loop keeps the row this worker's meanwhile).
+DECIDE_TIMEOUT_SECONDS = 60.0
+# A loop whose last completed pass is older than this makes the health check answer 503.
+LOOP_STALE_SECONDS = 30.0
 
 Handler = Callable[[Any], Awaitable[Any]]
 T = TypeVar("T")
@@ -67,10 +81,11 @@ def dedupe_key(sender_id: str, created_at: str, text: str) -> str:
     return "dm:" + hashlib.sha1(f"{sender_id}\x1f{created_at}\x1f{text}".encode()).hexdigest()
 
 
-def reported_outcome(messages: List[Dict[str, Any]]) -> str | None:
-    """What the action said it decided (see bot.respond.OUTCOME_KEY); None if no action ran."""
-    return next((m["custom"][OUTCOME_KEY] for m in messages
-                 if isinstance(m.get("custom"), dict) and OUTCOME_KEY in m["custom"]), None)
+def reported_decision(messages: List[Dict[str, Any]]) -> Decision | None:
+    """The decision the action handed back (see bot.respond.OUTCOME_KEY); None if no action ran."""
+    reported = next((m["custom"][OUTCOME_KEY] for m in messages
+                     if isinstance(m.get("custom"), dict) and OUTCOME_KEY in m["custom"]), None)
+    return None if reported is None else decisions.decision_of(reported)
 
 
 def parse_outcome(outcome: str | None) -> tuple:
@@ -78,12 +93,22 @@ def parse_outcome(outcome: str | None) -> tuple:
     return action, department or None
 
 
+def new_worker_id() -> str:
+    """Names the process in leases and events: which host, which process, which start."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
 class WeiboService:
     """The Weibo side of one Rasa server process: its loops, and the pushes its channel accepts."""
 
     def __init__(self, factory: sessionmaker[Session], client: WeiboClient, poll_seconds: float,
-                 poll_comments: bool = True, backfill_hours: float = 0.0) -> None:
+                 poll_comments: bool = True, backfill_hours: float = 0.0, lead_ins: Path | None = None,
+                 worker_id: str | None = None) -> None:
         self.factory = factory
+        self.worker_id = worker_id or new_worker_id()
+        self.heartbeats = Heartbeats()
+        self._lead_ins = LeadIns(lead_ins) if lead_ins is not None else None
+        self._last_comment = ""  # the text of this process's last comment reply (Weibo's repeat rule)
         self.backfill_hours = backfill_hours
         self.client = client
         self.poll_seconds = poll_seconds
@@ -110,10 +135,14 @@ class WeiboService:
         self._handler = handler
         self._parse = parse
         for row in box.recover_after_crash(self.factory):
-            self._ticket_for_reply(row, "delivery_uncertain")
-        self._tasks = [asyncio.create_task(self._process_loop()), asyncio.create_task(self._deliver_loop())]
+            self._ticket_for_reply(row, "delivery_uncertain", "interrupted while sending")
+        loops = {"process": (self._process_loop, LOOP_STALE_SECONDS), "deliver": (self._deliver_loop, LOOP_STALE_SECONDS),
+                 "leases": (self._lease_loop, LOOP_STALE_SECONDS)}
         if self.poll_comments:
-            self._tasks.append(asyncio.create_task(self._poll_loop()))
+            loops["poll"] = (self._poll_loop, self.poll_seconds * 3 + LOOP_STALE_SECONDS)
+        for name, (body, stale_after) in loops.items():
+            self.heartbeats.register(name, stale_after)
+            self._tasks.append(asyncio.create_task(supervise(name, body, self.heartbeats)))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -163,7 +192,7 @@ class WeiboService:
                                                 metadata={REPORT_METADATA: True}))
             except Exception:
                 log.warning("the warm-up call failed", exc_info=True)
-            if reported_outcome(collector.messages) is not None:
+            if any(isinstance(m.get("custom"), dict) and OUTCOME_KEY in m["custom"] for m in collector.messages):
                 return
             if asyncio.get_running_loop().time() > deadline:
                 log.warning("the action server did not answer the warm-up call; processing anyway")
@@ -171,16 +200,18 @@ class WeiboService:
             await asyncio.sleep(0.5)  # the action server is still starting
 
     async def _process_loop(self) -> None:
-        await self._warm_up()
-        self.ready = True
-        log.info("Weibo service ready")
+        if not self.ready:
+            await self._warm_up()
+            self.ready = True
+            log.info("Weibo service ready (worker %s)", self.worker_id)
         limit = asyncio.Semaphore(PROCESS_CONCURRENCY)
         running: set = set()
         while True:
             # Cleared before the claim, not after: a push stored while the claim runs must not wait
             # for the time-out (that lost wake-up cost up to a second per message under load).
             self._inbox_event.clear()
-            rows = await self._db(box.claim_inbound, self.factory, PROCESS_CONCURRENCY * 2)
+            rows = await self._db(box.claim_inbound, self.factory, PROCESS_CONCURRENCY * 2, self.worker_id)
+            self.heartbeats.beat("process")
             if not rows:
                 try:
                     await asyncio.wait_for(self._inbox_event.wait(), timeout=1.0)
@@ -195,6 +226,14 @@ class WeiboService:
                                                                  limit))
                 running.add(task)
                 task.add_done_callback(running.discard)
+
+    async def _lease_loop(self) -> None:
+        """Keeps this worker's inbox leases alive while it works on them (a decision can take
+        longer than a lease); a worker that dies stops renewing and its rows go to another."""
+        while True:
+            await self._db(box.renew_leases, self.factory, self.worker_id)
+            self.heartbeats.beat("leases")
+            await asyncio.sleep(box.LEASE_SECONDS / 3)
 
     async def _parse_rows(self, messages: Dict[int, NormalisedText]) -> Dict[int, Dict[str, Any]]:
         """One NLU graph run for the whole claimed batch instead of one per message (Rasa's own
@@ -211,50 +250,79 @@ class WeiboService:
 
     async def _process_guarded(self, row: Dict[str, Any], message: NormalisedText,
                                parse_data: Dict[str, Any] | None, limit: asyncio.Semaphore) -> None:
+        lease = box.Lease.of(row)
         try:
             await self.process(row, message, parse_data)
+        except LeaseLost as exc:
+            log.warning("%s", exc)
         except Exception as exc:  # one bad message must not stop the loop
-            log.exception("processing inbox %s failed", row["id"])
-            await self._db(box.release_inbound, self.factory, row["id"], repr(exc),
-                           row["attempts"] >= box.MAX_PROCESS_ATTEMPTS)
+            log.exception("processing inbox %s failed (attempt %s)", row["id"], row["attempts"])
+            try:
+                if row["attempts"] >= box.MAX_PROCESS_ATTEMPTS:
+                    await self._db(self._commit, lease, row, self._to_human(row, message.text, "bot_error"))
+                else:
+                    await self._db(box.release_inbound, self.factory, lease, repr(exc))
+            except LeaseLost as lost:
+                log.warning("%s", lost)
+            except Exception:
+                # The database itself failed: the lease runs out and the row is claimed again.
+                log.exception("could not record the failure of inbox %s; it is retried when its lease expires",
+                              row["id"])
         finally:
             limit.release()
 
     async def process(self, row: Dict[str, Any], message: NormalisedText,
                       parse_data: Dict[str, Any] | None = None) -> None:
+        """Decide on one leased inbox row and commit the decision; every row ends with one outcome."""
+        lease = box.Lease.of(row)
+        if message.is_empty:
+            decision: Decision | None = Decision("ignore", reason="empty")
+        else:
+            decision, error = await self._decide(row, message, parse_data)
+            if decision is None:
+                # The action never ran (action server down, Rasa failed or too slow): retry, then a human.
+                if row["attempts"] < box.MAX_PROCESS_ATTEMPTS:
+                    if await self._db(box.release_inbound, self.factory, lease, error or "no decision reported"):
+                        await asyncio.sleep(0.5 * row["attempts"])
+                        self._inbox_event.set()
+                    return
+                decision = self._to_human(row, message.text, "bot_unavailable")
+        applied = await self._db(self._commit, lease, row, decision)
+        if applied.reply:
+            self._outbox_event.set()
+
+    async def _decide(self, row: Dict[str, Any], message: NormalisedText,
+                      parse_data: Dict[str, Any] | None) -> tuple:
+        """Rasa's run of the action for this message: (its decision or None, the error if any)."""
         from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
         payload = json.loads(row["payload"] or "{}")
-        if message.is_empty:
-            await self._db(box.finish_inbound, self.factory, row["id"], [], "ignore/")
-            return
         collector = CollectingOutputChannel()
         metadata = {"channel": row["channel"], "inbox_id": row["id"], REPORT_METADATA: True, "original_text": row["text"],
                     "conversation_id": row["conversation_id"], "message_id": str(row["id"]),
                     "fan_id": row["sender_id"], **{k: payload[k] for k in ("cid", "post_id") if k in payload}}
-        error = ""
         try:
-            await self._handler(UserMessage(message.text, collector, f"{row['channel']}-{row['sender_id']}",
-                                            parse_data=parse_data, input_channel=INPUT_CHANNEL, metadata=metadata))
+            await asyncio.wait_for(self._handler(UserMessage(
+                message.text, collector, f"{row['channel']}-{row['sender_id']}", parse_data=parse_data,
+                input_channel=INPUT_CHANNEL, metadata=metadata)), DECIDE_TIMEOUT_SECONDS)
+        except asyncio.TimeoutError:
+            return None, f"no decision within {DECIDE_TIMEOUT_SECONDS:.0f} s"
         except Exception as exc:
-            error = repr(exc)
-        outcome = reported_outcome(collector.messages)
-        if outcome is None:
-            # The action never ran (action server down or Rasa failed): retry, then a human.
-            give_up = row["attempts"] >= box.MAX_PROCESS_ATTEMPTS
-            if give_up:
-                await self._db(self._ticket_for_message, row, message.text, "bot_unavailable")
-                await self._db(box.finish_inbound, self.factory, row["id"], [], "handoff/" + FALLBACK_DEPARTMENT)
-            else:
-                await self._db(box.release_inbound, self.factory, row["id"], error or "no outcome recorded", False)
-                await asyncio.sleep(0.5 * row["attempts"])
-                self._inbox_event.set()
-            return
-        texts = [m["text"] for m in collector.messages if m.get("text")]
-        replies = [self._reply(row, payload, t) for t in texts]
-        await self._db(box.finish_inbound, self.factory, row["id"], replies, outcome)
-        if texts:
-            self._outbox_event.set()
+            return None, repr(exc)
+        return reported_decision(collector.messages), ""
+
+    def _commit(self, lease: box.Lease, row: Dict[str, Any], decision: Decision) -> decisions.Applied:
+        payload = json.loads(row["payload"] or "{}")
+        return decisions.commit(self.factory, lease, decision, lambda text: self._reply(row, payload, text))
+
+    def _to_human(self, row: Dict[str, Any], normalised: str, reason: str) -> Decision:
+        """The decision when the bot could not decide: the first-line team takes the message."""
+        payload = json.loads(row["payload"] or "{}")
+        target = {"receiver_id": row["sender_id"], **{k: str(payload[k]) for k in ("cid", "post_id") if payload.get(k)}}
+        return Decision(HANDOFF, FALLBACK_DEPARTMENT, None, reason, queue.NewTicket(
+            channel=row["channel"], fan_id=row["sender_id"], conversation_id=f"{row['channel']}:{row['conversation_id']}",
+            department=FALLBACK_DEPARTMENT, reason=reason, original_text=row["text"], normalised_text=normalised,
+            priority=1, reply_target=target))
 
     @staticmethod
     def _reply(row: Dict[str, Any], payload: Dict[str, Any], text: str) -> Dict[str, Any]:
@@ -274,6 +342,7 @@ class WeiboService:
                 if len(in_flight) >= DELIVERY_BATCHES_IN_FLIGHT:
                     await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
                 rows = await self._db(box.claim_due, self.factory, 20)
+                self.heartbeats.beat("deliver")
                 if rows:
                     task = asyncio.create_task(self.deliver_batch(rows))
                     in_flight.add(task)
@@ -301,22 +370,39 @@ class WeiboService:
 
     async def deliver(self, row: Dict[str, Any]) -> bool:
         """Send one claimed reply; True when Weibo took it (the caller marks it sent), else the row
-        is scheduled for a retry or failed with a ticket."""
+        is scheduled for a retry (a variant, after a repeat) or done with, with a ticket."""
         try:
             if row["channel"] == COMMENT:
-                await self.client.reply_comment(row["comment_id"], row["post_id"], row["text"])
+                text = row["text"]
+                if text == self._last_comment:
+                    text = self._variant(text) or text
+                await self.client.reply_comment(row["comment_id"], row["post_id"], text)
+                self._last_comment = text
             else:
                 await self.client.send_dm(row["receiver_id"], row["text"])
+        except RepeatedError as exc:
+            variant = self._variant(row["text"]) if row["channel"] == COMMENT else None
+            if variant is None:
+                await self._db(self._undelivered, row, FAILED, "delivery_rejected", str(exc))
+            else:
+                await self._db(box.mark_retry, self.factory, row["id"], 0.0, str(exc), variant)
+                self._outbox_event.set()
+            return False
         except TransientError as exc:
-            if not await self._db(box.mark_retry, self.factory, row["id"], row["attempts"], str(exc)):
-                await self._db(self._ticket_for_reply, row, "delivery_failed")
+            delay = box.retry_delay(row["attempts"])
+            if delay is None:
+                await self._db(self._undelivered, row, FAILED, "delivery_failed", str(exc))
+            else:
+                await self._db(box.mark_retry, self.factory, row["id"], delay, str(exc))
             return False
         except (UncertainError, PermanentError) as exc:
             status, reason = UNDELIVERED[type(exc)]
-            await self._db(box.mark_undelivered, self.factory, row["id"], status, str(exc))
-            await self._db(self._ticket_for_reply, row, reason)
+            await self._db(self._undelivered, row, status, reason, str(exc))
             return False
         return True
+
+    def _variant(self, text: str) -> str | None:
+        return vary(text, self._lead_ins.items()) if self._lead_ins is not None else None
 
     # ------------------------------------------------------------------ comments
     async def _poll_loop(self) -> None:
@@ -324,7 +410,8 @@ class WeiboService:
             try:
                 await self.poll_once()
             except (TransientError, PermanentError) as exc:
-                log.warning("comment poll failed: %s", exc)
+                log.warning("comment poll failed: %s", exc)  # Weibo's trouble, not the loop's
+            self.heartbeats.beat("poll")
             await asyncio.sleep(self.poll_seconds)
 
     async def _read_feed(self, path: str, since: int, not_before: float | None = None) -> List[Dict[str, Any]]:
@@ -377,21 +464,31 @@ class WeiboService:
                            {"cid": str(comment["id"]), "post_id": post_id, "screen_name": user.get("screen_name")})
 
     # ------------------------------------------------------------------ tickets for failures
-    def _ticket_for_message(self, row: Dict[str, Any], normalised: str, reason: str) -> None:
-        queue.submit(self.factory, queue.NewTicket(
-            channel=row["channel"], fan_id=row["sender_id"], conversation_id=f"{row['channel']}:{row['conversation_id']}",
-            department=FALLBACK_DEPARTMENT, reason=reason, original_text=row["text"],
-            normalised_text=normalised, priority=1))
+    def _undelivered(self, row: Dict[str, Any], status: str, reason: str, error: str) -> None:
+        """The reply will not be sent again: its status and the human's ticket in one transaction."""
+        with self.factory.begin() as session:
+            box.mark_undelivered(session, row["id"], status, error)
+            self._ticket_for_reply_in(session, row, reason, error)
 
-    def _ticket_for_reply(self, row: Dict[str, Any], reason: str) -> None:
+    def _ticket_for_reply(self, row: Dict[str, Any], reason: str, error: str) -> None:
+        queue.in_transaction(self.factory, lambda session: self._ticket_for_reply_in(session, row, reason, error),
+                             f"the failure of reply {row['id']}")
+
+    def _ticket_for_reply_in(self, session: Session, row: Dict[str, Any], reason: str, error: str) -> None:
+        if row.get("ticket_id"):
+            # An operator's reply: their own ticket waits again, with the reason on it.
+            queue.reply_failed(session, row["ticket_id"], f"{reason}: {error}")
+            return
         department = FALLBACK_DEPARTMENT
         original = row["text"]
         conversation = row["receiver_id"]
+        target = {"receiver_id": row["receiver_id"],
+                  **({"cid": row["comment_id"], "post_id": row["post_id"]} if row.get("comment_id") else {})}
         if row.get("inbox_id"):
-            inbound = box.get_inbound(self.factory, row["inbox_id"])
+            inbound = session.execute(select(inbox).where(inbox.c.id == row["inbox_id"])).mappings().one()
             department = parse_outcome(inbound["outcome"])[1] or department
             original, conversation = inbound["text"], inbound["conversation_id"]
-        queue.submit(self.factory, queue.NewTicket(
+        queue.submit_in(session, queue.NewTicket(
             channel=row["channel"], fan_id=row["receiver_id"], conversation_id=f"{row['channel']}:{conversation}",
             department=department, reason=reason, original_text=original,
-            normalised_text=f"（未送达的回复）{row['text']}", priority=1))
+            normalised_text=f"（未送达的回复）{row['text']}", priority=1, reply_target=target))

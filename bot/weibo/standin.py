@@ -29,6 +29,7 @@ from bot.weibo.api import (
     COMMENTS_TO_ME,
     DM_REPLY,
     DM_TEXT_LIMIT,
+    E_REPEATED_CODE,
 )
 
 ROUTES = {DM_REPLY: "POST", COMMENTS_TO_ME: "GET", COMMENTS_MENTIONS: "GET", COMMENT_REPLY: "POST"}
@@ -46,7 +47,7 @@ E_MISSING = (400, "miss required parameter", 10016)
 E_INVALID = (400, "parameter value invalid", 10017)
 E_TEXT_TOO_LONG = (400, "text too long", 20012)
 E_NO_COMMENT = (400, "target comment does not exist", 20101)
-E_REPEATED = (400, "repeated content", 20019)
+E_REPEATED = (400, "repeated content", E_REPEATED_CODE)
 INJECTED_CODES = {429: 10023, 500: 10001, 502: 10003, 503: 10002, 504: 10003}
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
