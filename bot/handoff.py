@@ -13,12 +13,12 @@ from typing import Any, Dict, List, Sequence
 
 from sqlalchemy import func, select
 
-from bot.errors import QueueError
+from bot.errors import QueueError, ReplyWindowClosed
 from bot.faq.model import COMMENT
 from bot.store import queue
 from bot.store.operators import Operator
 from bot.store.tables import OPEN_STATUSES, WAITING, inbox, ticket_events, tickets
-from bot.weibo.api import COMMENT_MAX_CHARS, DM_MAX_CHARS
+from bot.weibo.api import COMMENT_MAX_CHARS, DM_MAX_CHARS, DM_REPLY_WINDOW_HOURS
 
 Factory = "sessionmaker[Session]"
 
@@ -64,7 +64,21 @@ def reply_limit(channel: str) -> int:
     return COMMENT_MAX_CHARS if channel == COMMENT else DM_MAX_CHARS
 
 
-def reply(factory: Factory, operator: Operator, ticket_id: int, text: str) -> Dict[str, Any]:
+def _check_dm_window(factory: Factory, ticket_id: int, now: datetime | None) -> None:
+    """Weibo takes a private reply only within DM_REPLY_WINDOW_HOURS of the fan's last message."""
+    with factory() as session:
+        last = queue.last_fan_message_at(session, ticket_id)
+    now = now or datetime.now(timezone.utc)
+    if last is not None and now - last > timedelta(hours=DM_REPLY_WINDOW_HOURS):
+        local = (last + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+        raise ReplyWindowClosed(
+            f"ticket {ticket_id}: the fan last wrote at {local} (Beijing time), more than {DM_REPLY_WINDOW_HOURS} "
+            "hours ago, and Weibo no longer accepts a private reply. Reply under one of the fan's comments, or "
+            "close the ticket with a note; the fan's next message opens the conversation again")
+
+
+def reply(factory: Factory, operator: Operator, ticket_id: int, text: str,
+          now: datetime | None = None) -> Dict[str, Any]:
     """Check, record and queue an operator's reply to the fan."""
     ticket = _visible(factory, operator, ticket_id)
     text = text.strip()
@@ -77,6 +91,8 @@ def reply(factory: Factory, operator: Operator, ticket_id: int, text: str) -> Di
     target = json.loads(ticket["reply_target"] or "{}")
     if ticket["channel"] == COMMENT and not (target.get("cid") and target.get("post_id")):
         raise QueueError(f"ticket {ticket_id} has no comment to reply to (it did not come from Weibo comments)")
+    if ticket["channel"] != COMMENT:
+        _check_dm_window(factory, ticket_id, now)
     return queue.record_reply(factory, ticket_id, operator.name, text, send={
         "channel": ticket["channel"], "receiver_id": str(target.get("receiver_id") or ticket["fan_id"]),
         "comment_id": target.get("cid"), "post_id": target.get("post_id")})

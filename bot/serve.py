@@ -142,7 +142,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         env["WEIBO_BACKFILL_HOURS"] = str(args.backfill)
     supervisor = Supervisor(env)
     # The action server writes tickets: only the Rasa server next to it may call it.
-    supervisor.start("actions", [str(bin_dir / "rasa"), "run", "actions", "--actions", "actions",
+    # The SDK's own entry point, not `rasa run actions`: Rasa's CLI would load its ML stack into a
+    # process that only reads FAQ files (about 40 MB more resident; see scripts/bench_memory.py).
+    supervisor.start("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
                                  "--port", str(settings.actions_port)], {"SANIC_HOST": "127.0.0.1"})
     supervisor.start("rasa", [str(bin_dir / "rasa"), "run", "-m", str(model), "--port", str(settings.rasa_port),
                               "--credentials", str(credentials), "--endpoints", str(endpoints)])

@@ -13,7 +13,7 @@ from tests.helpers import BIN, free_port, start, stop, wait_http
 @pytest.fixture
 def action_server(faq_copy, tmp_path):
     port = free_port()
-    proc = start([str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+    proc = start([str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
                  {"BOT_FAQ_DIR": str(faq_copy), "BOT_DATABASE_URL": f"sqlite:///{tmp_path / 'q.sqlite3'}"},
                  tmp_path / "actions.log")
     try:
@@ -127,3 +127,12 @@ def test_a_rest_caller_cannot_choose_the_channel_fan_or_reply_target(action_serv
     [row] = _tickets(tmp_path)
     assert (row["channel"], row["fan_id"]) == ("dm", "rest:1001")
     assert "4999" not in str(row["reply_target"]) and "5000" not in str(row["reply_target"])
+
+
+def test_the_actions_do_not_load_tensorflow_or_rasa_nlu():
+    """The action server only reads FAQ files: Rasa's ML stack would cost it 0.6-1 GB resident."""
+    import subprocess
+
+    probe = "import sys, actions.actions; print('tensorflow' in sys.modules, 'rasa.nlu' in sys.modules)"
+    out = subprocess.run([str(BIN / "python"), "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split() == ["False", "False"]

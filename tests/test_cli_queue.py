@@ -163,3 +163,35 @@ def test_every_command_has_help_with_an_example(capsys):
         with pytest.raises(SystemExit):
             main([*args, "--help"])
         assert "example: bot" in capsys.readouterr().out
+
+
+def _fan_wrote_hours_ago(factory, ticket: int, hours: float) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import update
+
+    from bot.store.tables import ticket_messages
+
+    with factory.begin() as session:
+        session.execute(update(ticket_messages).where(ticket_messages.c.ticket_id == ticket).values(
+            created_at=datetime.now(timezone.utc) - timedelta(hours=hours)))
+
+
+@pytest.mark.parametrize("hours, refused", [(47, False), (49, True)])
+def test_a_private_reply_after_weibos_48_hour_window_is_refused_with_the_alternative(people, capsys, hours, refused):
+    ticket = _ticket(people)
+    _fan_wrote_hours_ago(people, ticket, hours)
+    code, out, err = run(capsys, "queue", "reply", str(ticket), "您好，请到服务中心检测", "--as", "alice")
+    with people() as session:
+        queued = session.execute(select(outbox)).all()
+    if refused:
+        assert code == 2 and "more than 48 hours ago" in err and "Reply under one of the fan's comments" in err
+        assert queued == []
+    else:
+        assert code == 0 and len(queued) == 1
+
+
+def test_the_48_hour_window_does_not_apply_to_comment_replies(people, capsys):
+    ticket = _ticket(people, channel="comment", target={"receiver_id": "5551", "cid": "77", "post_id": "88"})
+    _fan_wrote_hours_ago(people, ticket, 100)
+    assert run(capsys, "queue", "reply", str(ticket), "您好", "--as", "alice")[0] == 0

@@ -7,9 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.errors import InputError, LeaseLost
-from bot.store import decisions
+from bot.store import decisions, queue
 from bot.store import messages as box
-from bot.store import queue
 from bot.store.decisions import Decision
 from bot.store.tables import tickets
 

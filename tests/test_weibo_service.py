@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 import pytest
 
 from bot.store import messages as box
 from bot.store import queue
-from bot.weibo.api import DM_REPLY
+from bot.weibo.api import COMMENT_REPLY, DM_REPLY
 from bot.weibo.client import WeiboClient
 from bot.weibo.service import FALLBACK_DEPARTMENT, WeiboService
 from bot.weibo.standin import WeiboStandIn
@@ -176,3 +177,113 @@ def test_the_client_tells_a_call_that_never_left_from_one_without_an_answer():
     with pytest.raises(TransientError) as caught:
         asyncio.run(main())
     assert TOKEN not in str(caught.value)
+
+
+def _reporting(decision_for: Callable[[Any], Any]) -> Callable[[Any], Awaitable[None]]:
+    """A stand-in for Rasa plus the action: hands back the decision the way the action does."""
+    from bot.respond import OUTCOME_KEY
+
+    async def handler(message: Any) -> None:
+        await message.output_channel.send_custom_json(message.sender_id, {OUTCOME_KEY: decision_for(message)})
+
+    return handler
+
+
+def _answer(message: Any) -> dict:
+    from bot.store.decisions import Decision
+
+    return Decision("answer", "after_sales", "您好，X5 换屏 899 元。", "faq_match").to_json()
+
+
+def _push(sender: str, text: str) -> dict:
+    return {"type": "text", "sender_id": sender, "receiver_id": "1", "text": text,
+            "created_at": "Thu Nov 26 10:00:00 +0800 2026"}
+
+
+async def _until(check: Callable[[], bool], seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
+
+
+def test_a_database_error_in_the_processing_loop_restarts_it_and_the_message_is_still_answered(factory, standin,
+                                                                                                 monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    monkeypatch.setattr("bot.weibo.loops.FIRST_BACKOFF_SECONDS", 0.05)
+    real_claim, failures = box.claim_inbound, []
+
+    def flaky_claim(*args: Any, **kwargs: Any) -> list:
+        if len(failures) < 2:
+            failures.append(1)
+            raise OperationalError("SELECT", {}, Exception("database restarting"))
+        return real_claim(*args, **kwargs)
+
+    monkeypatch.setattr(box, "claim_inbound", flaky_claim)
+
+    async def body(service: WeiboService) -> dict:
+        await service.start(_reporting(_answer))
+        await service.accept_push(_push("2101", "换屏多少钱"))
+        await _until(lambda: box.counts(factory)["outbox"] == {"sent": 1})
+        return service.heartbeats.report()
+
+    report = _with_service(factory, standin, body)
+    assert report["process"]["restarts"] == 2 and "database restarting" in report["process"]["last_error"]
+    assert not report["process"]["stale"]
+    assert [c["json"]["text"] for c in standin.received(DM_REPLY)] == ["您好，X5 换屏 899 元。"]
+
+
+def test_a_message_whose_decision_fails_on_every_attempt_ends_as_a_ticket_not_failed(factory, standin):
+    async def body(service: WeiboService) -> None:
+        await service.start(_reporting(lambda message: {"not": "a decision"}))
+        await service.accept_push(_push("2201", "我的手机黑屏了"))
+        await _until(lambda: box.counts(factory)["inbox"] == {"done": 1})
+
+    _with_service(factory, standin, body)
+    [(ticket, [message])] = _open_tickets(factory)
+    assert (ticket["reason"], message["original_text"]) == ("bot_error", "我的手机黑屏了")
+
+
+def test_four_fans_with_the_same_question_get_four_replies_weibo_does_not_see_as_repeats(factory, standin):
+    comments = [standin.add_comment("X5 多少钱", user_id=3000 + n, screen_name=f"粉丝{n}") for n in range(4)]
+    for comment in comments:
+        box.enqueue_reply(factory, f"c:{comment['id']}", {
+            "channel": "comment", "receiver_id": str(comment["user"]["id"]), "comment_id": str(comment["id"]),
+            "post_id": str(comment["status"]["id"]), "text": "X5 售价 2999 元起。"})
+
+    async def body(service: WeiboService) -> None:
+        while box.counts(factory)["outbox"] != {"sent": 4}:
+            rows = box.claim_due(factory, 20)
+            if rows:
+                await service.deliver_batch(rows)
+            await asyncio.sleep(0.01)
+
+    async def main() -> None:
+        lead_ins = Path(__file__).resolve().parent.parent / "data" / "faq" / "comment_lead_ins.yml"
+        service = WeiboService(factory, WeiboClient(standin.base_url, TOKEN), 60, False, lead_ins=lead_ins)
+        try:
+            await asyncio.wait_for(body(service), 20)
+        finally:
+            await service.stop()
+
+    asyncio.run(main())
+    sent = [c["form"]["comment"] for c in standin.received(COMMENT_REPLY)]
+    assert len(sent) == 4 and all(s.endswith("X5 售价 2999 元起。") for s in sent)
+    assert all(a != b for a, b in zip(sent, sent[1:]))  # never the same text twice in a row
+    assert _open_tickets(factory) == []
+
+
+def test_a_failed_operator_reply_reopens_its_own_ticket_with_an_event(factory, standin):
+    ticket_id = queue.submit(factory, queue.NewTicket(
+        channel="dm", fan_id="4001", conversation_id="dm:4001", department="after_sales", reason="intent",
+        original_text="屏幕绿线", normalised_text="屏幕绿线"))
+    queue.record_reply(factory, ticket_id, "alice", "您好，请到服务中心检测", send={"channel": "dm", "receiver_id": "4001"})
+    standin.fail_next(DM_REPLY, 400)
+    _with_service(factory, standin, lambda service: service.deliver_batch(box.claim_due(factory, 20)))
+    [(ticket, _)] = _open_tickets(factory)
+    assert (ticket["id"], ticket["status"]) == (ticket_id, "waiting")
+    with factory() as session:
+        last = queue.events(session, ticket_id)[-1]
+    assert (last["kind"], last["from_status"], last["to_status"]) == ("reply_failed", "answered", "waiting")
+    assert "delivery_rejected" in last["detail"]
