@@ -43,7 +43,7 @@ def main() -> int:
                     break
                 except requests.ConnectionError:
                     if time.monotonic() > deadline or proc.poll() is not None:
-                        raise SystemExit("the action server did not start")
+                        raise SystemExit("the action server did not start") from None
                     time.sleep(0.5)
             for _ in range(20):
                 requests.post(f"http://127.0.0.1:{port}/webhook", json=CALL, timeout=30).raise_for_status()
