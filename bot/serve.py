@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Dict, List
 
+import yaml
+
 from bot.errors import ConfigError
 from bot.settings import Settings
 
@@ -74,22 +76,28 @@ class Supervisor:
 
 
 def endpoints_yaml(settings: Settings) -> str:
-    """Rasa endpoints: our action server, and Redis for trackers and locks when BOT_REDIS_URL is set
-    (what lets several Rasa servers share conversations when the service outgrows one machine)."""
-    text = f'action_endpoint:\n  url: "http://127.0.0.1:{settings.actions_port}/webhook"\n'
+    """Rasa endpoints: our action server; trackers that expire (bot/weibo/trackers.py) in memory,
+    or in Redis, with Redis locks, when BOT_REDIS_URL is set (what lets several Rasa servers share
+    conversations when the service outgrows one machine)."""
+    from bot.weibo.trackers import STORE_TYPE
+
+    endpoints: Dict[str, object] = {"action_endpoint": {"url": f"http://127.0.0.1:{settings.actions_port}/webhook"}}
     if settings.redis_url:
         from urllib.parse import urlsplit
 
         url = urlsplit(settings.redis_url)
         if url.scheme != "redis" or not url.hostname:
             raise ConfigError(f"BOT_REDIS_URL={settings.redis_url!r}: use redis://HOST:PORT/DB")
-        db = (url.path or "/0").lstrip("/") or "0"
-        common = f"  url: {url.hostname}\n  port: {url.port or 6379}\n  db: {db}\n"
+        common: Dict[str, object] = {"url": url.hostname, "port": url.port or 6379,
+                                     "db": int((url.path or "/0").lstrip("/") or "0")}
         if url.password:
-            common += f"  password: {url.password}\n"
-        text += (f"tracker_store:\n  type: redis\n{common}  key_prefix: weibo_bot\n"
-                 f"lock_store:\n  type: redis\n{common}  key_prefix: weibo_bot\n")
-    return text
+            common["password"] = url.password
+        endpoints["tracker_store"] = {"type": "redis", **common, "key_prefix": "weibo_bot",
+                                      "record_exp": int(settings.tracker_ttl_hours * 3600)}
+        endpoints["lock_store"] = {"type": "redis", **common, "key_prefix": "weibo_bot"}
+    else:
+        endpoints["tracker_store"] = {"type": STORE_TYPE, "ttl_seconds": int(settings.tracker_ttl_hours * 3600)}
+    return yaml.safe_dump(endpoints, allow_unicode=True, sort_keys=False)
 
 
 def write_endpoints(settings: Settings, data_dir: Path) -> Path:
@@ -126,7 +134,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not settings.faq_dir.is_dir():
         raise ConfigError(f"FAQ directory {settings.faq_dir} does not exist: set BOT_FAQ_DIR")
     migrate(settings.database_url)
-    data_dir = Path(os.environ.get("BOT_DATA_DIR", "var"))
+    data_dir = settings.data_dir
     endpoints = write_endpoints(settings, data_dir)
     base = Path(args.credentials)
     if not base.is_file():

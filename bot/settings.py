@@ -47,6 +47,8 @@ class Settings:
     weibo_poll_seconds: float
     weibo_backfill_hours: float
     redis_url: str
+    data_dir: Path
+    tracker_ttl_hours: float
     rasa_port: int
     actions_port: int
     console_port: int
@@ -73,6 +75,9 @@ class Settings:
             # A new deployment answers no comment older than its start, unless told to catch up.
             weibo_backfill_hours=_float(env, "WEIBO_BACKFILL_HOURS", 0.0),
             redis_url=env.get("BOT_REDIS_URL", ""),
+            data_dir=data_dir,
+            # A conversation idle this long is forgotten (Rasa's trackers; tickets and the inbox stay).
+            tracker_ttl_hours=_float(env, "BOT_TRACKER_TTL_HOURS", 24.0),
             rasa_port=_int(env, "BOT_RASA_PORT", 5005),
             actions_port=_int(env, "BOT_ACTIONS_PORT", 5055),
             console_port=_int(env, "BOT_CONSOLE_PORT", 8000),

@@ -17,7 +17,9 @@ def phrases() -> List[str]:
     for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
         for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
             out.extend(line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- "))
-    for path in sorted((ROOT / "data" / "faq").glob("*.yml")):
+    from bot.faq.loader import faq_files  # the FAQ files, without the side files (synonyms, lead-ins...)
+
+    for path in faq_files([ROOT / "data" / "faq"]):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for entry in data.get("entries") or []:
             out.append(entry["question"])

@@ -14,12 +14,13 @@ def settings(**env):
     return Settings.from_env({"BOT_ACTIONS_PORT": "6055", **env})
 
 
-def test_endpoints_point_at_the_action_port_and_use_redis_when_configured():
-    plain = yaml.safe_load(endpoints_yaml(settings()))
-    assert plain == {"action_endpoint": {"url": "http://127.0.0.1:6055/webhook"}}
+def test_endpoints_point_at_the_action_port_and_keep_trackers_in_an_expiring_store():
+    plain = yaml.safe_load(endpoints_yaml(settings(BOT_TRACKER_TTL_HOURS="2")))
+    assert plain == {"action_endpoint": {"url": "http://127.0.0.1:6055/webhook"},
+                     "tracker_store": {"type": "bot.weibo.trackers.ExpiringTrackerStore", "ttl_seconds": 7200}}
     shared = yaml.safe_load(endpoints_yaml(settings(BOT_REDIS_URL="redis://:pw@10.0.0.5:6380/3")))
     assert shared["tracker_store"] == {"type": "redis", "url": "10.0.0.5", "port": 6380, "db": 3,
-                                       "password": "pw", "key_prefix": "weibo_bot"}
+                                       "password": "pw", "key_prefix": "weibo_bot", "record_exp": 86400}
     assert shared["lock_store"]["type"] == "redis"
 
 

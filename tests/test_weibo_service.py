@@ -287,3 +287,14 @@ def test_a_failed_operator_reply_reopens_its_own_ticket_with_an_event(factory, s
         last = queue.events(session, ticket_id)[-1]
     assert (last["kind"], last["from_status"], last["to_status"]) == ("reply_failed", "answered", "waiting")
     assert "delivery_rejected" in last["detail"]
+
+
+def test_a_call_dropped_before_weibo_took_it_is_uncertain_too_and_never_resent(factory, standin):
+    box.enqueue_reply(factory, "welcome:3301", {"channel": "dm", "receiver_id": "3301", "text": "您好"})
+    standin.drop_next(DM_REPLY, delay=1.0)
+    _deliver_one(factory, standin, timeout=0.5)
+    time.sleep(1.0)
+    assert standin.received(DM_REPLY) == [] and len(standin.dropped()) == 1  # it never took effect
+    assert box.counts(factory)["outbox"] == {"uncertain": 1}  # ... but the client could not know that
+    [(ticket, _)] = _open_tickets(factory)
+    assert ticket["reason"] == "delivery_uncertain"

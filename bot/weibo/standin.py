@@ -48,6 +48,7 @@ E_INVALID = (400, "parameter value invalid", 10017)
 E_TEXT_TOO_LONG = (400, "text too long", 20012)
 E_NO_COMMENT = (400, "target comment does not exist", 20101)
 E_REPEATED = (400, "repeated content", E_REPEATED_CODE)
+DROP = 0  # handle()'s status for a call dropped without an answer (drop_next)
 INJECTED_CODES = {429: 10023, 500: 10001, 502: 10003, 503: 10002, 504: 10003}
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -176,6 +177,8 @@ class WeiboStandIn:
             self._rejected: list[dict] = []
             self._fail: dict[str, deque[int]] = {}
             self._timeouts: dict[str, deque[float]] = {}
+            self._drops: dict[str, deque[float]] = {}
+            self._dropped: list[dict] = []
             self._slow: dict[str, float] = {}
 
     def add_comment(self, text: str, user_id: int = 1001, screen_name: str = "粉丝", post_id: int = 5000,
@@ -204,6 +207,12 @@ class WeiboStandIn:
         with self._lock:
             self._timeouts.setdefault(_known(path), deque()).extend([delay] * times)
 
+    def drop_next(self, path: str, times: int = 1, delay: float = 6.0) -> None:
+        """Hold the next `times` calls for `delay` seconds, then close the connection without doing
+        anything: a time-out *before* Weibo took the call (the client cannot tell it from one after)."""
+        with self._lock:
+            self._drops.setdefault(_known(path), deque()).extend([delay] * times)
+
     def slow(self, path: str, delay: float) -> None:
         """Delay every call to `path` by `delay` seconds (0 clears it)."""
         with self._lock:
@@ -217,6 +226,11 @@ class WeiboStandIn:
         with self._lock:
             calls = [c for c in self._received if path is None or c["path"] == path]
             return [copy.deepcopy(c) for c in calls[start:]]
+
+    def dropped(self) -> list[dict]:
+        """Calls dropped without an answer (drop_next): they took no effect."""
+        with self._lock:
+            return copy.deepcopy(self._dropped)
 
     def rejected(self) -> list[dict]:
         """Calls answered 4xx/5xx (injected or not), with status, error and error_code."""
@@ -234,6 +248,13 @@ class WeiboStandIn:
             return self._answer(path, form, ApiError(E_NOT_FOUND, path))
         if ROUTES[path] != method:
             return self._answer(path, form, ApiError(E_METHOD, f"{method} {path}"))
+        with self._lock:
+            drop = self._drops[path].popleft() if self._drops.get(path) else None
+        if drop is not None:
+            time.sleep(drop)
+            with self._lock:
+                self._dropped.append({"path": path, "time": time.time(), "form": dict(form)})
+            return DROP, {}
         with self._lock:
             delay = self._slow.get(path, 0.0)
             failure = self._fail[path].popleft() if self._fail.get(path) else None
@@ -372,6 +393,9 @@ class _Handler(BaseHTTPRequestHandler):
                 form_text, form_error = "", "body is not UTF-8"
         standin: WeiboStandIn = self.server.standin  # type: ignore[attr-defined]
         status, payload = standin.handle(method, parts.path, form_text, form_error)
+        if status == DROP:
+            self.close_connection = True  # no answer at all
+            return
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         try:
             self.send_response(status)
