@@ -1,4 +1,4 @@
-# Targets: setup, run, test, train, validate, lint, cross-validate, bench, clean.
+# Targets: setup, run, test, train, validate, lint, cross-validate, bench, load, faults, clean.
 # `make run` and `make test` do all set-up on a fresh machine.
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +8,7 @@ NLU_INPUTS := config.yml domain.yml $(wildcard data/nlu/*.yml) $(wildcard data/*
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: setup run test train validate lint cross-validate bench load clean browser
+.PHONY: setup run test train validate lint cross-validate bench load faults clean browser
 
 setup: $(STAMP)
 
@@ -50,6 +50,10 @@ bench: $(MODEL_STAMP)
 
 load: $(MODEL_STAMP)
 	$(BIN)/python scripts/load_weibo.py --messages 1000 --in-flight 20
+	$(BIN)/python scripts/load_weibo.py --messages 900 --rate 30
+
+faults: $(MODEL_STAMP)
+	$(BIN)/python scripts/fault_injection.py --dms 1000 --comments 300
 
 clean:
 	rm -rf models results .pytest_cache

@@ -4,7 +4,7 @@ Starts the Weibo stand-in and `bot serve --no-console` on loopback ports with a 
 database, then keeps K conversations in flight (a worker pushes a DM and waits until its reply
 reaches the stand-in or the message is settled without one). Prints accepted, replied,
 escalated, lost, duplicated, and p50/p95 from push to reply received by the stand-in.
-usage: .venv/bin/python scripts/load_weibo.py [--messages 1000] [--in-flight 20]
+usage: .venv/bin/python scripts/load_weibo.py [--messages 1000] [--in-flight 20 | --rate 30]
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--in-flight", type=int, default=20)
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for one message")
+    parser.add_argument("--rate", type=float, help="push at this steady rate (DMs a second) instead of "
+                                                    "keeping --in-flight conversations going")
     parser.add_argument("--database-url", help="default: a fresh SQLite file; e.g. a PostgreSQL URL")
     args = parser.parse_args()
     os.chdir(ROOT)
@@ -123,8 +125,17 @@ def main() -> int:
         watcher = threading.Thread(target=monitor, daemon=True)
         watcher.start()
         started = time.time()
-        with ThreadPoolExecutor(args.in_flight) as pool:
-            list(pool.map(one, range(args.messages)))
+        if args.rate:
+            with ThreadPoolExecutor(max(args.in_flight, int(args.rate * 5))) as pool:
+                futures = []
+                for i in range(args.messages):
+                    time.sleep(max(0.0, started + i / args.rate - time.time()))
+                    futures.append(pool.submit(one, i))
+                for future in futures:
+                    future.result()
+        else:
+            with ThreadPoolExecutor(args.in_flight) as pool:
+                list(pool.map(one, range(args.messages)))
         elapsed = time.time() - started
         time.sleep(2.0)
         stop_monitor.set()
@@ -140,7 +151,8 @@ def main() -> int:
         duplicated = sum(1 for c in reply_count.values() if c > 1)
         latencies = sorted((first_reply[s] - pushed_at[s]) * 1000 for s in first_reply if s in pushed_at)
         pct = lambda p: latencies[min(len(latencies) - 1, int(p * len(latencies)))] if latencies else float("nan")  # noqa: E731
-        print(f"messages {args.messages}, in flight {args.in_flight}, wall {elapsed:.1f}s "
+        mode = f"steady {args.rate:g}/s" if args.rate else f"in flight {args.in_flight}"
+        print(f"messages {args.messages}, {mode}, wall {elapsed:.1f}s "
               f"({args.messages / elapsed:.1f} msg/s)")
         print(f"accepted {accepted[0]}  replied {len(first_reply)}  escalated {escalated}  "
               f"no-reply (ignore/social) {len(done) - len(first_reply) - escalated}  lost {lost}  duplicated {duplicated}")
