@@ -108,6 +108,9 @@ def _resolve(text: str, intent: str | None, confidence: float, matches: Sequence
                      matches=found)
     if best is None or best.score < settings.match_threshold:
         return _Part(text, intent, confidence, department, reason=R_NOT_COVERED, matches=found)
+    if best.entry.intent != intent and info(best.entry.intent) is not None and info(best.entry.intent).kind != FAQ:
+        # An acknowledgement ("感谢您的建议"), not an answer: it never answers a question of another topic.
+        return _Part(text, intent, confidence, department, reason=R_NOT_COVERED, matches=found)
     if not best.entry.answerable_at(now):
         # What the entry promised has run out ("11 月 30 日前发货" on 12-01): a human checks.
         return _Part(text, intent, confidence, best.entry.department, reason=R_NOT_COVERED,

@@ -48,8 +48,10 @@ from bot.signals import (
     DEVICE,
     ESCALATION,
     GRATITUDE,
+    MALFUNCTION,
     OUR_BUSINESS,
     OUR_NAMES,
+    PRIZE,
     PROBLEM,
     QUESTION,
     RESOLVED,
@@ -126,7 +128,9 @@ def decide(
     text = message.text
     personal = [e for e in nlu.entities if e.get("entity") in PERSONAL_DATA_LABELS]
     if SCAM_REPORT.search(text):
-        return handoff(_second_opinion(nlu, skip=("spam_ad",)) or "pr", R_INTENT, intent, confidence, PRIORITY_ELEVATED)
+        # Lotteries and coupons are marketing's: a fake prize in our name is theirs to answer.
+        owner = "marketing" if PRIZE.search(text) else _second_opinion(nlu, skip=("spam_ad",)) or "pr"
+        return handoff(owner, R_INTENT, intent, confidence, PRIORITY_ELEVATED)
     if (intent == "spam_ad" and confidence >= SURE_SPAM) or (COMMAND.match(text) and not QUESTION.search(text)):
         return Outcome(IGNORE, None, R_IGNORE, None, intent, confidence)
     if _alarm(message) or (intent == "complaint" and confidence >= settings.intent_threshold):
@@ -209,5 +213,7 @@ def decide(
         if not PROBLEM.search(text) or RESOLVED.search(text):
             return Outcome(SOCIAL, None, R_STATEMENT, None, intent, confidence)
         if intent not in SELF_HELP:
-            return handoff(department, R_LOW_CONFIDENCE, intent, confidence, match=best)
+            # A device that does not work is after-sales' even when the words are a spec's ("耳机孔").
+            owner = "after_sales" if department == "pre_sales" and MALFUNCTION.search(text) else department
+            return handoff(owner, R_LOW_CONFIDENCE, intent, confidence, match=best)
     return answer()

@@ -12,6 +12,8 @@ import re
 from functools import lru_cache
 from typing import List, Tuple
 
+from bot.signals import MALFUNCTION
+
 # Sentence ends, and connectors that start a new question ("另外", "还有就是", "顺便问下").
 _SENTENCE = re.compile(r"(?<=[?？!！。；;\n])")
 _CONNECTOR = re.compile(r"(?:^|(?<=[\s,，。?？!！;；]))(?:另外|还有就是|还有个问题|还有一个问题|顺便问一?下|顺便|再问一?下|"
@@ -20,7 +22,8 @@ _CLAUSE = re.compile(r"[,，、]")
 # Fans separate sentences with a space ("A3防水嘛 天天骑小电驴"); "X5 Pro" keeps its space.
 _SPACE_BREAK = re.compile(r"(?<=[\u4e00-\u9fff!！?？~～…])\s+(?=[\u4e00-\u9fff])")
 
-_PARTICLE_END = re.compile(r"(?:吗|嘛|么|呢|不|没|没有|否|么样|不了|伐|冇|咩|未)[\s~～。.!！…]*$")
+# "不了" asks in "去不了?" but reports in "用不了" / "受不了".
+_PARTICLE_END = re.compile(r"(?:吗|嘛|么|呢|不|没|没有|否|么样|(?<![用受免少])不了|伐|冇|咩|未)[\s~～。.!！…]*$")
 _WH = re.compile(
     r"怎么|怎样|怎么样|咋|如何|多少|几[个天年月号点次台种块元折期寸]|几多|什么|啥|哪|谁|为何|为什么|是否|能否|可否|"
     r"有没有|有无|能不能|可不可以|可以不|行不行|会不会|是不是|要不要|用不用|需不需要|支不支持|有冇|係咪|点样|点解|"
@@ -60,7 +63,9 @@ def asks(clause: str, nominal: bool = True) -> bool:
     if not nominal:
         return False
     core = "".join(_WORD.findall(text))
-    return len(core) <= _SHORT_QUERY_CHARS and not _STATEMENT.search(core) and not _SELF.match(core)
+    # "A3耳机孔插耳机没有声" is short and names a part, but it reports a problem: it asks nothing.
+    return (len(core) <= _SHORT_QUERY_CHARS and not _STATEMENT.search(core) and not _SELF.match(core)
+            and not MALFUNCTION.search(core))
 
 
 def topic_size(piece: str) -> int:

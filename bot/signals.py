@@ -10,7 +10,7 @@ import re
 
 # Threats to go public and escalation words: these go to PR whatever the classifier says.
 ESCALATION = re.compile(
-    r"(?<!\d)(?:12315|12345)(?!\d)|消协|消费者协会|黑猫|市场监管|工商局|律师|法院|起诉|维权|媒体曝光|去曝光|要曝光|曝光你们|"
+    r"(?<!\d)(?:12315|12345|315)(?!\d)|3·15|三一五|消协|消费者协会|黑猫|市场监管|工商局|律师|法院|起诉|维权|媒体曝光|去曝光|要曝光|曝光你们|"
     r"虚假宣传|欺诈|骗子公司|投诉你们|举报你们|冒烟|爆炸|起火|自燃|炸了|鼓包|烫伤|上新闻|上热搜|等着瞧|走着瞧|诉讼|火花|着火|报纸|记者|连登|辟谣|谣言|倒闭|裁员"
 )
 # Harm to a person from a device: a safety incident when a device of ours is named.
@@ -28,11 +28,15 @@ ANGER = re.compile(r"什么破|破服务|破手机|太差劲|差劲|垃圾服务
 CHAIN_ALARM = re.compile(r"别买|不要买|千万别|避坑|避雷|踩雷|坑人|垃圾|智商税|翻车|退钱|骗钱|黑心|双标|拒保|成摆设|"
                          r"质量问题|售后差|维权|曝光|装死|个屁|屁用")
 TOPIC_ALARM = re.compile(r"质量|品质|投诉|维权|翻车|避雷|避坑|差评|黑心|售后|骗|曝光|问题|发热|发烫|差$|门$")
+# A device that does not work as it should: reported, not asked about.
+_MALFUNCTION = (r"坏|故障|不行|没法|无法|失败|异常|卡顿|卡死|发烫|烫|断|闪退|黑屏|死机|耗电|掉电|充不|不可用|用不了|失效|不灵|"
+                r"失灵|没动静|没反应|不响|没声|没有声|无声|听不到|听不见|读不出|识别不了|不识别|不显示|碎|裂|鼓起|膨胀|变形|"
+                r"顶开|顶起|bug")
+MALFUNCTION = re.compile(_MALFUNCTION, re.IGNORECASE)
 # Words that make a statement about a topic a report of a problem rather than small talk.
 # "不错", "没错", "差不多", "出差", "差点" are not problems.
-PROBLEM = re.compile(r"坏|故障|问题|不行|不能|没法|无法|失败|异常|卡顿|卡死|太慢|发烫|烫|断|bug|(?<![不出偏落])差(?!不多|点)|退|没到|没收到|"
-                     r"不动|丢|(?<![不没])错|漏|少|破|碎|裂|划痕|闪退|黑屏|死机|重启|耗电|掉电|充不|不可用|用不了|失效|慢|不灵|失灵|"
-                     r"没动静|没消息|没下文|没反应|不响|没声音|没有声音|顶开|顶起|鼓起|膨胀|变形|"
+PROBLEM = re.compile(_MALFUNCTION + r"|问题|不能|太慢|(?<![不出偏落])差(?!不多|点)|退|没到|没收到|"
+                     r"不动|丢|(?<![不没])错|漏|少|破|划痕|重启|慢|没消息|没下文|"
                      r"待发货|还没发|一直没|迟迟|糊|"
                      r"建议|希望|要是能|最好能|诚意", re.IGNORECASE)
 # A fan talking about one concrete order or device needs a human even when the topic is in the FAQ.
@@ -64,5 +68,11 @@ OUR_BUSINESS = re.compile(r"商城|订单|下单|发货|快递|物流|退货|退
 RESOLVED = re.compile(r"终于.{0,6}(?:不|好|正常)|点个?赞|解决了|修好了|正常了|不再|没再")
 # FAQ intents whose entries answer a reported problem, not only a question.
 SELF_HELP = frozenset({"ask_troubleshoot", "ask_known_issue"})
+# Prizes and coupons (marketing's activities).
+PRIZE = re.compile(r"抽中|中奖|抽奖|奖品|领奖|优惠券|福利")
 # A fan asking whether a message that used our name is real ("自称云雀官方……是真的吗"): a human answers.
-SCAM_REPORT = re.compile(r"(?:自称|冒充|假冒|说是|号称).{0,12}(?:云雀|官方|客服|工作人员).{0,40}(?:真的吗|是真的|骗|可信|靠谱吗)")
+SCAM_REPORT = re.compile(
+    r"(?:自称|冒充|假冒|说是|号称).{0,12}(?:云雀|官方|客服|工作人员).{0,40}(?:真的吗|是真的|骗|可信|靠谱吗)|"
+    # A fan quoting a message they got and asking whether we sent it ("……是你们发的吗？").
+    r"(?:收到|接到).{0,12}(?:私信|短信|消息|电话|链接).{0,20}(?:是你们|是官方|是云雀|是真的|是不是真的|是不是你们)|"
+    r"(?:中奖|领取|银行卡|验证码|链接).{0,60}(?:是你们发的|是官方发的|是你们的人|是不是你们)")

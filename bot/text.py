@@ -105,12 +105,17 @@ def _quoted_question(chain: str) -> str:
     return ""
 
 
+# "Pro版" / "pro款" with no model before it: X5 Pro is our only Pro.
+_BARE_PRO = re.compile(r"(?<![a-z0-9])(?<![a-z0-9] )pro(?=\s*(?:版|款|的))", re.IGNORECASE)
+
+
 def _clean(text: str) -> str:
     """Emoticons, topics and mentions out, simplified characters, regional words, one space."""
     text = _EMOTICON.sub(" ", text)
     text = _TOPIC.sub(" ", text)
     text = _MENTION.sub(" ", text)
     text = regional_words().apply(to_simplified(text))
+    text = _BARE_PRO.sub("X5 Pro", text)
     return _SPACES.sub(" ", text).strip().lstrip("/ ").strip()
 
 

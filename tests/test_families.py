@@ -177,3 +177,35 @@ def test_a_problem_told_as_a_statement_or_behind_an_echo_reaches_a_human(triage,
 def test_a_specific_the_entry_does_not_name_is_not_answered(triage, covered, near_miss):
     assert outcome(triage, covered).action == "answer"
     assert outcome(triage, near_miss).action == "handoff"
+
+
+@pytest.mark.parametrize("covered,near_miss", [
+    ("粉丝见面会在哪天办", "粉丝见面会下午几点签到"),  # a time of day the entry does not give
+    ("双12有什么优惠", "双12直降和周五券能同时用吗"),  # stacking the entry does not mention
+    ("升级3.0.2以后wifi老是断连怎么办", "更新到3.0.3了wifi还是老断怎么办"),  # already on the fixing version
+    ("七天无理由退货怎么退", "找代购买的X5能七天无理由吗"),  # bought from a reseller
+    ("A3能插存储卡吗", "X5最大存储有多大"),  # internal storage, not a storage card
+])
+def test_a_near_miss_of_time_stacking_version_channel_or_storage_is_handed_off(triage, covered, near_miss):
+    assert outcome(triage, covered).action == "answer", covered
+    assert outcome(triage, near_miss).action == "handoff", near_miss
+
+
+def test_a_thank_you_for_suggestions_never_answers_a_question_of_another_topic(triage):
+    o = outcome(triage, "A3有NFC吗？能当电视遥控器用吗？", channel="dm")
+    assert o.action == "handoff" and "建议" not in (o.reply or "")
+
+
+@pytest.mark.parametrize("text, department", [
+    ("售后拒绝保修，3·15见", "pr"),
+    ("Buds 3 左耳一点声音都没有", "after_sales"),
+    ("A3 插了耳机听不到声", "after_sales"),
+])
+def test_threats_and_faults_told_as_statements_reach_their_owner(triage, text, department):
+    o = outcome(triage, text)
+    assert (o.action, o.department) == ("handoff", department)
+
+
+def test_a_fan_asking_whether_a_prize_message_came_from_us_goes_to_marketing(triage):
+    o = outcome(triage, "今天收到短信说我抽中了Buds 3，要点链接填地址，是你们发的吗", channel="dm")
+    assert (o.action, o.department) == ("handoff", "marketing")

@@ -93,3 +93,14 @@ def test_emoticons_only_message_is_empty_but_keeps_signal():
 @pytest.mark.parametrize("bad", [None, 123])
 def test_non_text_input_becomes_empty(bad):
     assert normalise(bad).text == ""
+
+
+@pytest.mark.parametrize("raw, text", [
+    ("Pro版能插卡吗", "X5 Pro版能插卡吗"),
+    ("我买的pro款有几个颜色", "我买的X5 Pro款有几个颜色"),
+    ("X5 Pro版多少钱", "X5 Pro版多少钱"),
+    ("A3 pro版有吗", "A3 pro版有吗"),
+    ("iPhone pro的", "iPhone pro的"),
+])
+def test_a_bare_pro_is_our_only_pro(raw, text):
+    assert normalise(raw).text == text

@@ -30,6 +30,16 @@ _STORAGE = re.compile(r"(?<![\d+])(\d{2,4}|[12])\s*(tb|t|gb|g)(?![a-z0-9+])", re
 _MEMORY = re.compile(r"(\d{1,2})\s*(?:g|gb)?\s*\+\s*(\d{2,4}|1)\s*(t|tb|g|gb)?", re.IGNORECASE)
 
 
+# "已在 11 月 20 日推送的 3.0.3 版本修复": the version that fixes what the entry is about.
+_FIXED_IN = re.compile(r"(?<![\d.])(\d+\.\d+(?:\.\d+)?)\s*(?:版本|版)?\s*(?:已|已经)?(?:修复|解决)")
+
+
+def _on_version(question: str, version: str) -> bool:
+    """Does the question say the fan has that version ("升级3.0.3之后", "更新到了3.0.3")?"""
+    v = re.escape(version)
+    return bool(re.search(rf"(?:升|更新|装|刷|到)[^\d]{{0,8}}{v}|{v}\s*(?:之后|以后|后|了|也)", question))
+
+
 def _memory_key(match: re.Match) -> str:
     ram, rom, unit = match.group(1), match.group(2), (match.group(3) or "").lower()
     return f"{ram}+{rom}{'t' if unit.startswith('t') else ''}"
@@ -100,6 +110,7 @@ class _Offer:
     covered: frozenset  # (facet, value) the entries name
     facets: frozenset  # facets the entries name some value of
     excluded: frozenset  # (facet, value) the entries declare not covered
+    fixes: frozenset  # versions the entries say fix the problem ("3.0.3 版本修复")
 
 
 class ScopeLexicon:
@@ -107,16 +118,36 @@ class ScopeLexicon:
 
     def __init__(self, facets: Dict[str, Dict[str, Sequence[str]]]) -> None:
         self._offers: Dict[Tuple[FaqEntry, ...], _Offer] = {}
-        self._values: List[Tuple[str, str, re.Pattern]] = []
+        self._values: List[Tuple[str, str, re.Pattern | None, re.Pattern | None]] = []
         for facet, values in facets.items():
             for value, variants in values.items():
                 words = sorted({value, *variants}, key=len, reverse=True)
                 # "re:..." is a pattern ("re:还是.{0,6}断"): staff write words, a developer the odd pattern.
-                alternatives = [w[3:] if w.startswith("re:") else re.escape(w) for w in words]
-                self._values.append((facet, value, re.compile("|".join(alternatives), re.I)))
+                plain = [re.escape(w) for w in words if not w.startswith("re:")]
+                patterns = [w[3:] for w in words if w.startswith("re:")]
+                self._values.append((facet, value, re.compile("|".join(plain), re.I) if plain else None,
+                                     re.compile("|".join(patterns), re.I) if patterns else None))
 
     def mentioned(self, text: str) -> List[Tuple[str, str]]:
-        return [(facet, value) for facet, value, pattern in self._values if pattern.search(text)]
+        """The facet values a text names. Words are read longest first, and a word inside a longer
+        one counts only as the longer one: "存储卡" is a card, not "存储" (storage); "屏幕多大" is
+        the screen's size. Several values sharing one word ("港澳台") all count."""
+        spans = []
+        for order, (_facet, _value, plain, _patterns) in enumerate(self._values):
+            if plain is not None:
+                spans += [(m.start(), m.end(), order) for m in plain.finditer(text) if m.end() > m.start()]
+        spans.sort(key=lambda span: (span[0] - span[1], span[0]))
+        taken: set = set()
+        kept: set = set()
+        named = set()
+        for start, end, order in spans:
+            if (start, end) not in kept and any(i in taken for i in range(start, end)):
+                continue
+            kept.add((start, end))
+            taken.update(range(start, end))
+            named.add(order)
+        return [(facet, value) for order, (facet, value, _plain, patterns) in enumerate(self._values)
+                if order in named or (patterns is not None and patterns.search(text))]
 
     def several(self, text: str) -> bool:
         """Does the text name two values of one facet ("换电池和换屏": two parts)?"""
@@ -140,7 +171,8 @@ class ScopeLexicon:
                 models=frozenset(unknown_models(body)), specifics=specifics(body),
                 numbers=frozenset(_NUMBER.findall(body)), covered=covered,
                 facets=frozenset(facet for facet, _ in covered),
-                excluded=frozenset(self.mentioned(" ".join(t for e in entries for t in e.not_covered))))
+                excluded=frozenset(self.mentioned(" ".join(t for e in entries for t in e.not_covered))),
+                fixes=frozenset(_FIXED_IN.findall(body)))
             self._offers[entries] = offer
         return offer
 
@@ -158,6 +190,10 @@ class ScopeLexicon:
             missing = asked[kind] - offered[kind] if offered[kind] else set()
             if missing:
                 return Verdict(False, f"{kind}:" + ",".join(sorted(missing)))
+        for version in asked["version"] & offer.fixes:
+            if _on_version(question, version):
+                # The fan already runs the version the entry says fixes it ("升级3.0.3之后还是断").
+                return Verdict(False, "conditions:修复后仍有")
         amounts = asked["amount"] - offer.numbers
         if amounts:
             return Verdict(False, "amount:" + ",".join(sorted(amounts)))
