@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Sequence, TypeVar
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -71,11 +71,14 @@ def _add_message(session: Session, ticket_id: int, author: str, original: str, n
         direction=direction, created_at=utcnow()))
 
 
+# Asked for every fan message (is a human holding the conversation?): built once, compiled once.
+_OPEN_TICKET = select(tickets.c.id).where(tickets.c.channel == bindparam("channel"),
+                                          tickets.c.conversation_id == bindparam("conversation"),
+                                          tickets.c.status.in_(OPEN_STATUSES))
+
+
 def open_ticket_id(session: Session, channel: str, conversation_id: str) -> int | None:
-    return session.execute(
-        select(tickets.c.id).where(tickets.c.channel == channel, tickets.c.conversation_id == conversation_id,
-                                   tickets.c.status.in_(OPEN_STATUSES))
-    ).scalar_one_or_none()
+    return session.execute(_OPEN_TICKET, {"channel": channel, "conversation": conversation_id}).scalar_one_or_none()
 
 
 def submit_in(session: Session, new: NewTicket) -> int:
