@@ -44,6 +44,7 @@ from bot.signals import (
     ADDRESSED,
     ANGER,
     CHAIN_ALARM,
+    CHAIN_TOPIC,
     COMMAND,
     DEVICE,
     ESCALATION,
@@ -98,8 +99,10 @@ def _alarm(message: NormalisedText) -> bool:
     """A threat or a public warning in the fan's words, the quoted chain or a topic."""
     chain = message.chain_words
     safety = SAFETY.search(message.text) and DEVICE.search(message.text)
+    # Topics in the quoted chain are public too; a topic naming a fault ("#云雀X5断流#") is a quality complaint.
+    topics = [*message.topics, *CHAIN_TOPIC.findall(message.repost_chain)]
     return bool(ESCALATION.search(message.text) or ANGER.search(message.text) or safety or ESCALATION.search(chain)
-                or CHAIN_ALARM.search(chain) or any(TOPIC_ALARM.search(t) for t in message.topics))
+                or CHAIN_ALARM.search(chain) or any(TOPIC_ALARM.search(t) or MALFUNCTION.search(t) for t in topics))
 
 
 def decide(

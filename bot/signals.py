@@ -26,7 +26,8 @@ ANGER = re.compile(r"什么破|破服务|破手机|太差劲|差劲|垃圾服务
                    r"删差评|删评论|控评|装死|截图为证|我都截图了|复制粘贴|有没有活人|踢皮球|敷衍|道歉|个屁|屁用")
 # In a repost chain or a topic, a warning to other fans is a public complaint too.
 CHAIN_ALARM = re.compile(r"别买|不要买|千万别|避坑|避雷|踩雷|坑人|垃圾|智商税|翻车|退钱|骗钱|黑心|双标|拒保|成摆设|"
-                         r"质量问题|售后差|维权|曝光|装死|个屁|屁用")
+                         r"质量问题|售后差|维权|曝光|装死|个屁|屁用|复制粘贴|投诉了|投诉无门|敷衍|踢皮球")
+CHAIN_TOPIC = re.compile(r"#([^#\n]{1,30})#")  # a #topic# in the quoted chain
 TOPIC_ALARM = re.compile(r"质量|品质|投诉|维权|翻车|避雷|避坑|差评|黑心|售后|骗|曝光|问题|发热|发烫|差$|门$")
 # A device that does not work as it should: reported, not asked about.
 _MALFUNCTION = (r"坏|故障|不行|没法|无法|失败|异常|卡顿|卡死|发烫|烫|断|闪退|黑屏|死机|耗电|掉电|充不|不可用|用不了|失效|不灵|"
@@ -36,7 +37,8 @@ MALFUNCTION = re.compile(_MALFUNCTION, re.IGNORECASE)
 # Words that make a statement about a topic a report of a problem rather than small talk.
 # "不错", "没错", "差不多", "出差", "差点" are not problems.
 PROBLEM = re.compile(_MALFUNCTION + r"|问题|不能|太慢|(?<![不出偏落])差(?!不多|点)|退|没到|没收到|"
-                     r"不动|丢|(?<![不没])错|漏|少|破|划痕|重启|慢|没消息|没下文|"
+                     r"不动|丢|(?<![不没])错|漏|少|破|划痕|重启|慢|没消息|没下文|被取消|已取消|显示取消|自动取消|"
+                     r"拉胯|拉垮|真拉|太拉|掉得快|掉得飞快|掉得厉害|不耐用|不经用|"
                      r"待发货|还没发|一直没|迟迟|糊|"
                      r"建议|希望|要是能|最好能|诚意", re.IGNORECASE)
 # A fan talking about one concrete order or device needs a human even when the topic is in the FAQ.

@@ -209,3 +209,30 @@ def test_threats_and_faults_told_as_statements_reach_their_owner(triage, text, d
 def test_a_fan_asking_whether_a_prize_message_came_from_us_goes_to_marketing(triage):
     o = outcome(triage, "今天收到短信说我抽中了Buds 3，要点链接填地址，是你们发的吗", channel="dm")
     assert (o.action, o.department) == ("handoff", "marketing")
+
+
+@pytest.mark.parametrize("covered,near_miss", [
+    ("A3支持NFC吗", "A3支持eSIM吗"),  # a term the entry never uses
+    ("Watch S2能连安卓手机吗", "Watch S2支持LDAC吗"),
+    ("粉丝见面会怎么报名", "报上了见面会，来回机票给报吗"),  # travel costs
+    ("Care+多少钱一年", "Care+可以一次买两年吗"),  # several years at once
+    ("七天无理由退货怎么退", "过了七天了，能通融一下给我退吗"),  # an exception to the rule
+])
+def test_a_near_miss_of_terms_costs_durations_or_exceptions_is_handed_off(triage, covered, near_miss):
+    assert outcome(triage, covered).action == "answer", covered
+    assert outcome(triage, near_miss).action == "handoff", near_miss
+
+
+@pytest.mark.parametrize("text", [
+    "有同感//@路人乙: 找售后三次了，每次都复制粘贴，投诉了也没人理 #云雀售后#",
+    "转了//@数码君: 这周第三次了 #云雀A3死机#",
+])
+def test_a_complaint_or_a_fault_topic_in_the_quoted_chain_escalates(triage, text):
+    o = outcome(triage, text)
+    assert (o.action, o.department) == ("handoff", "pr")
+
+
+def test_an_order_number_is_not_a_term_the_entry_must_know(triage):
+    o = outcome(triage, "商城订单YQ20261130007788的发票在哪里下载？", channel="dm")
+    assert (o.action, o.reason) == ("handoff", "order_specific")  # a human, for the order; not for a "term"
+    assert not o.detail.startswith("term:")

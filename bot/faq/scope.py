@@ -34,6 +34,25 @@ _MEMORY = re.compile(r"(\d{1,2})\s*(?:g|gb)?\s*\+\s*(\d{2,4}|1)\s*(t|tb|g|gb)?",
 _FIXED_IN = re.compile(r"(?<![\d.])(\d+\.\d+(?:\.\d+)?)\s*(?:版本|版)?\s*(?:已|已经)?(?:修复|解决)")
 
 
+_LATIN_WORD = re.compile(r"(?<![a-z0-9])[a-z][a-z0-9]*(?:-[a-z0-9]+)*\+?(?![a-z0-9])")
+# Latin words fans use that say nothing about the topic, and our names (checked as products).
+_LATIN_KNOWN = frozenset({"x5", "pro", "a3", "buds", "watch", "s2", "care", "care+", "yunque", "os", "gb", "g", "tb",
+                          "t", "mah", "w", "hz", "mm", "ok", "okk", "hi", "hello", "yyds", "xswl", "dddd", "pls", "plz",
+                          "thx", "thanks", "emm", "em", "hhh", "hh", "ps", "dm", "vx", "app", "pm", "am", "v", "p", "qaq",
+                          "orz", "vlog", "ios", "iphone", "android", "max", "plus", "mini", "ultra", "lite", "se", "s",
+                          "e", "wifi", "bug", "cpu", "soc", "nfc", "kol", "up", "ip"})
+
+
+def _term(word: str) -> bool:
+    """A short name or acronym ("esim", "ldac", "wifi6"), not an English word of a sentence
+    ("student discount") nor an order number ("yq20261201004512")."""
+    return word not in _LATIN_KNOWN and len(word) <= 5 and not re.search(r"\d{5,}", word)
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"[\s\-_]+", "", text.lower())
+
+
 def _on_version(question: str, version: str) -> bool:
     """Does the question say the fan has that version ("升级3.0.3之后", "更新到了3.0.3")?"""
     v = re.escape(version)
@@ -111,6 +130,7 @@ class _Offer:
     facets: frozenset  # facets the entries name some value of
     excluded: frozenset  # (facet, value) the entries declare not covered
     fixes: frozenset  # versions the entries say fix the problem ("3.0.3 版本修复")
+    latin: str  # the entries' text, lower case, without spaces and hyphens ("wi-fi" -> "wifi")
 
 
 class ScopeLexicon:
@@ -127,6 +147,8 @@ class ScopeLexicon:
                 patterns = [w[3:] for w in words if w.startswith("re:")]
                 self._values.append((facet, value, re.compile("|".join(plain), re.I) if plain else None,
                                      re.compile("|".join(patterns), re.I) if patterns else None))
+        self._latin_facet_words = frozenset(w.lower() for values in facets.values() for value, variants in values.items()
+                                            for w in (value, *variants) if _LATIN_WORD.fullmatch(w.lower()))
 
     def mentioned(self, text: str) -> List[Tuple[str, str]]:
         """The facet values a text names. Words are read longest first, and a word inside a longer
@@ -172,7 +194,7 @@ class ScopeLexicon:
                 numbers=frozenset(_NUMBER.findall(body)), covered=covered,
                 facets=frozenset(facet for facet, _ in covered),
                 excluded=frozenset(self.mentioned(" ".join(t for e in entries for t in e.not_covered))),
-                fixes=frozenset(_FIXED_IN.findall(body)))
+                fixes=frozenset(_FIXED_IN.findall(body)), latin=_flat(body))
             self._offers[entries] = offer
         return offer
 
@@ -197,6 +219,11 @@ class ScopeLexicon:
         amounts = asked["amount"] - offer.numbers
         if amounts:
             return Verdict(False, "amount:" + ",".join(sorted(amounts)))
+        for word in _LATIN_WORD.findall(question.lower()):
+            # A Latin-letter word is a name or a term ("eSIM", "LDAC", "Dolby"): an entry that never
+            # uses it does not answer about it. Facet words and our own names are checked above/below.
+            if _term(word) and word not in self._latin_facet_words and _flat(word) not in offer.latin:
+                return Verdict(False, f"term:{word}")
         for facet, value in self.mentioned(question):
             if (facet, value) in offer.excluded:
                 return Verdict(False, f"{facet}:{value}", PRODUCT_DEPARTMENT if facet == "products" else None)
