@@ -71,7 +71,7 @@ def test_a_reply_weibo_rejects_is_failed_and_handed_to_a_human(factory, standin)
     box.enqueue_reply(factory, "welcome:3001", {"channel": "dm", "receiver_id": "3001", "text": "您好"})
     standin.fail_next(DM_REPLY, 400)
 
-    _with_service(factory, standin, lambda service: service.deliver_batch(box.claim_due(factory, 20)))
+    _with_service(factory, standin, lambda service: service.delivery.deliver_batch(box.claim_due(factory, 20)))
     assert box.counts(factory)["outbox"] == {"failed": 1}
     [(ticket, [message])] = _open_tickets(factory)
     assert (ticket["reason"], ticket["fan_id"], ticket["department"]) == ("delivery_rejected", "3001", FALLBACK_DEPARTMENT)
@@ -137,7 +137,7 @@ def _deliver_one(factory, standin, timeout: float = 5.0) -> None:
     async def main() -> None:
         service = WeiboService(factory, WeiboClient(standin.base_url, TOKEN, timeout=timeout), 60, False)
         try:
-            await service.deliver_batch(box.claim_due(factory, 20))
+            await service.delivery.deliver_batch(box.claim_due(factory, 20))
         finally:
             await service.stop()
 
@@ -256,7 +256,7 @@ def test_four_fans_with_the_same_question_get_four_replies_weibo_does_not_see_as
         while box.counts(factory)["outbox"] != {"sent": 4}:
             rows = box.claim_due(factory, 20)
             if rows:
-                await service.deliver_batch(rows)
+                await service.delivery.deliver_batch(rows)
             await asyncio.sleep(0.01)
 
     async def main() -> None:
@@ -280,7 +280,7 @@ def test_a_failed_operator_reply_reopens_its_own_ticket_with_an_event(factory, s
         original_text="屏幕绿线", normalised_text="屏幕绿线"))
     queue.record_reply(factory, ticket_id, "alice", "您好，请到服务中心检测", send={"channel": "dm", "receiver_id": "4001"})
     standin.fail_next(DM_REPLY, 400)
-    _with_service(factory, standin, lambda service: service.deliver_batch(box.claim_due(factory, 20)))
+    _with_service(factory, standin, lambda service: service.delivery.deliver_batch(box.claim_due(factory, 20)))
     [(ticket, _)] = _open_tickets(factory)
     assert (ticket["id"], ticket["status"]) == (ticket_id, "waiting")
     with factory() as session:

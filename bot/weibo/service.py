@@ -1,8 +1,8 @@
 """The Weibo side of the running service: store pushes and polled comments, run them through
 Rasa, and deliver replies through the outbox.
 
-Three loops share one database: the processor (inbox -> Rasa -> outbox), the delivery worker
-(outbox -> Weibo API, retries with backoff) and the comment poller. They run inside the Rasa
+Loops share one database: the processor (inbox -> Rasa -> outbox, under leases the lease loop
+renews), the delivery worker (outbox -> Weibo API, bot/weibo/delivery.py) and the comment poller. They run inside the Rasa
 server process, started by the `weibo` input channel, so the processor can hand messages to
 Rasa directly.
 """
@@ -19,9 +19,8 @@ import time
 import uuid
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, TypeVar
+from typing import Any, Awaitable, Callable, Dict, List
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import LeaseLost
@@ -30,7 +29,6 @@ from bot.respond import OUTCOME_KEY, REPORT_METADATA
 from bot.store import decisions, queue
 from bot.store import messages as box
 from bot.store.decisions import HANDOFF, Decision
-from bot.store.tables import FAILED, UNCERTAIN, inbox
 from bot.text import NormalisedText, normalise
 from bot.weibo.api import (
     COMMENT_MAX_CHARS,
@@ -42,18 +40,14 @@ from bot.weibo.api import (
     MAX_PAGES_PER_POLL,
     WEIBO_TIME_FORMAT,
 )
-from bot.weibo.client import PermanentError, RepeatedError, TransientError, UncertainError, WeiboClient
+from bot.weibo.client import PermanentError, TransientError, WeiboClient
+from bot.weibo.delivery import FALLBACK_DEPARTMENT, Delivery, db_runner
 from bot.weibo.loops import Heartbeats, supervise
-from bot.weibo.variants import LeadIns, vary
 
 log = logging.getLogger(__name__)
-FALLBACK_DEPARTMENT = "after_sales"  # first-line team for messages the bot could not classify
 WELCOME = "感谢关注云雀手机！有问题可以直接私信我们，我们会尽快回复。"
 PROCESS_CONCURRENCY = 32
-DELIVERY_BATCHES_IN_FLIGHT = 8
 FEEDS = {"comments_to_me": COMMENTS_TO_ME, "comments_mentions": COMMENTS_MENTIONS}
-# A reply that will not be sent again: its outbox status and the reason on its ticket.
-UNDELIVERED = {UncertainError: (UNCERTAIN, "delivery_uncertain"), PermanentError: (FAILED, "delivery_rejected")}
 WARM_UP_TEXTS = ["你好", "X5 Pro 多少钱", "我的手机屏幕摔碎了，保修期内能免费换吗？订单是上个月在官网买的"]
 WARM_UP_SECONDS = 15.0
 # How long one message's decision may take (Rasa, then the action server) before the attempt is
@@ -63,7 +57,6 @@ DECIDE_TIMEOUT_SECONDS = 60.0
 LOOP_STALE_SECONDS = 30.0
 
 Handler = Callable[[Any], Awaitable[Any]]
-T = TypeVar("T")
 # Rasa parse data for many normalised texts at once (bot.nlu.parser.parse_dicts on the live agent).
 BatchParser = Callable[[List[str]], List[Dict[str, Any]]]
 
@@ -88,11 +81,6 @@ def reported_decision(messages: List[Dict[str, Any]]) -> Decision | None:
     return None if reported is None else decisions.decision_of(reported)
 
 
-def parse_outcome(outcome: str | None) -> tuple:
-    action, _, department = (outcome or "").partition("/")
-    return action, department or None
-
-
 def new_worker_id() -> str:
     """Names the process in leases and events: which host, which process, which start."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -107,36 +95,24 @@ class WeiboService:
         self.factory = factory
         self.worker_id = worker_id or new_worker_id()
         self.heartbeats = Heartbeats()
-        self._lead_ins = LeadIns(lead_ins) if lead_ins is not None else None
-        self._last_comment = ""  # the text of this process's last comment reply (Weibo's repeat rule)
+        self.delivery = Delivery(factory, client, self.heartbeats, lead_ins)
         self.backfill_hours = backfill_hours
         self.client = client
         self.poll_seconds = poll_seconds
         self.poll_comments = poll_comments
         self._inbox_event = asyncio.Event()
-        self._outbox_event = asyncio.Event()
         self._tasks: List[asyncio.Task] = []
         self._handler: Handler | None = None
-        bind = factory.kw.get("bind")
-        self._inline_db = bind is not None and bind.dialect.name == "sqlite"
+        self._db = db_runner(factory)
         self._parse: BatchParser | None = None
         self.ready = False  # True once warmed up and processing (the channel's health check says so)
-
-    async def _db(self, fn: Callable[..., T], *args: Any) -> T:
-        """SQLite calls take a fraction of a millisecond and run right here on the event loop:
-        handed to threads they queued for the GIL and for each other (moving them here took the
-        `make load` p95 from about 275 to 235 ms). A database server's round trips go to a thread."""
-        if self._inline_db:
-            return fn(*args)
-        return await asyncio.to_thread(fn, *args)
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, handler: Handler, parse: BatchParser | None = None) -> None:
         self._handler = handler
         self._parse = parse
-        for row in box.recover_after_crash(self.factory):
-            self._ticket_for_reply(row, "delivery_uncertain", "interrupted while sending")
-        loops = {"process": (self._process_loop, LOOP_STALE_SECONDS), "deliver": (self._deliver_loop, LOOP_STALE_SECONDS),
+        self.delivery.recover()
+        loops = {"process": (self._process_loop, LOOP_STALE_SECONDS), "deliver": (self.delivery.loop, LOOP_STALE_SECONDS),
                  "leases": (self._lease_loop, LOOP_STALE_SECONDS)}
         if self.poll_comments:
             loops["poll"] = (self._poll_loop, self.poll_seconds * 3 + LOOP_STALE_SECONDS)
@@ -167,7 +143,7 @@ class WeiboService:
         if kind == "event" and (body.get("data") or {}).get("subtype") in ("follow", "scan_follow"):
             key = f"follow:{sender}:{created}"
             if await self._db(box.enqueue_reply, self.factory, key, {"channel": DM, "receiver_id": sender, "text": WELCOME}):
-                self._outbox_event.set()
+                self.delivery.wake()
             return "welcomed"
         return "ignored"
 
@@ -289,7 +265,7 @@ class WeiboService:
                 decision = self._to_human(row, message.text, "bot_unavailable")
         applied = await self._db(self._commit, lease, row, decision)
         if applied.reply:
-            self._outbox_event.set()
+            self.delivery.wake()
 
     async def _decide(self, row: Dict[str, Any], message: NormalisedText,
                       parse_data: Dict[str, Any] | None) -> tuple:
@@ -330,79 +306,6 @@ class WeiboService:
             return {"channel": COMMENT, "receiver_id": row["sender_id"], "comment_id": str(payload["cid"]),
                     "post_id": str(payload["post_id"]), "text": text[:COMMENT_MAX_CHARS]}
         return {"channel": DM, "receiver_id": row["sender_id"], "text": text[:DM_MAX_CHARS]}
-
-    # ------------------------------------------------------------------ delivery
-    async def _deliver_loop(self) -> None:
-        """Claimed batches are sent concurrently (up to DELIVERY_BATCHES_IN_FLIGHT): a new reply
-        does not wait for the previous batch's slowest send and its bookkeeping."""
-        in_flight: set = set()
-        try:
-            while True:
-                self._outbox_event.clear()  # before the claim, as in the process loop
-                if len(in_flight) >= DELIVERY_BATCHES_IN_FLIGHT:
-                    await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
-                rows = await self._db(box.claim_due, self.factory, 20)
-                self.heartbeats.beat("deliver")
-                if rows:
-                    task = asyncio.create_task(self.deliver_batch(rows))
-                    in_flight.add(task)
-                    task.add_done_callback(in_flight.discard)
-                    continue
-                wait = await self._db(box.next_due_in, self.factory)
-                try:
-                    await asyncio.wait_for(self._outbox_event.wait(), timeout=min(wait if wait is not None else 1.0, 1.0))
-                except asyncio.TimeoutError:
-                    pass
-        finally:
-            for task in in_flight:
-                task.cancel()  # rows caught mid-send stay `sending`: uncertain after a restart, never resent
-
-    async def deliver_batch(self, rows: List[Dict[str, Any]]) -> None:
-        """Send claimed replies together and mark the delivered ones sent in one transaction."""
-        try:
-            sent = await asyncio.gather(*(self.deliver(row) for row in rows))
-        except Exception:
-            log.exception("delivering %d replies failed", len(rows))
-            return
-        delivered = [row["id"] for row, ok in zip(rows, sent) if ok]
-        if delivered:
-            await self._db(box.mark_sent, self.factory, *delivered)
-
-    async def deliver(self, row: Dict[str, Any]) -> bool:
-        """Send one claimed reply; True when Weibo took it (the caller marks it sent), else the row
-        is scheduled for a retry (a variant, after a repeat) or done with, with a ticket."""
-        try:
-            if row["channel"] == COMMENT:
-                text = row["text"]
-                if text == self._last_comment:
-                    text = self._variant(text) or text
-                await self.client.reply_comment(row["comment_id"], row["post_id"], text)
-                self._last_comment = text
-            else:
-                await self.client.send_dm(row["receiver_id"], row["text"])
-        except RepeatedError as exc:
-            variant = self._variant(row["text"]) if row["channel"] == COMMENT else None
-            if variant is None:
-                await self._db(self._undelivered, row, FAILED, "delivery_rejected", str(exc))
-            else:
-                await self._db(box.mark_retry, self.factory, row["id"], 0.0, str(exc), variant)
-                self._outbox_event.set()
-            return False
-        except TransientError as exc:
-            delay = box.retry_delay(row["attempts"])
-            if delay is None:
-                await self._db(self._undelivered, row, FAILED, "delivery_failed", str(exc))
-            else:
-                await self._db(box.mark_retry, self.factory, row["id"], delay, str(exc))
-            return False
-        except (UncertainError, PermanentError) as exc:
-            status, reason = UNDELIVERED[type(exc)]
-            await self._db(self._undelivered, row, status, reason, str(exc))
-            return False
-        return True
-
-    def _variant(self, text: str) -> str | None:
-        return vary(text, self._lead_ins.items()) if self._lead_ins is not None else None
 
     # ------------------------------------------------------------------ comments
     async def _poll_loop(self) -> None:
@@ -462,33 +365,3 @@ class WeiboService:
         return box.Inbound(COMMENT, f"comment:{comment['id']}", user_id, f"{post_id}:{user_id}",
                            str(comment.get("text") or ""),
                            {"cid": str(comment["id"]), "post_id": post_id, "screen_name": user.get("screen_name")})
-
-    # ------------------------------------------------------------------ tickets for failures
-    def _undelivered(self, row: Dict[str, Any], status: str, reason: str, error: str) -> None:
-        """The reply will not be sent again: its status and the human's ticket in one transaction."""
-        with self.factory.begin() as session:
-            box.mark_undelivered(session, row["id"], status, error)
-            self._ticket_for_reply_in(session, row, reason, error)
-
-    def _ticket_for_reply(self, row: Dict[str, Any], reason: str, error: str) -> None:
-        queue.in_transaction(self.factory, lambda session: self._ticket_for_reply_in(session, row, reason, error),
-                             f"the failure of reply {row['id']}")
-
-    def _ticket_for_reply_in(self, session: Session, row: Dict[str, Any], reason: str, error: str) -> None:
-        if row.get("ticket_id"):
-            # An operator's reply: their own ticket waits again, with the reason on it.
-            queue.reply_failed(session, row["ticket_id"], f"{reason}: {error}")
-            return
-        department = FALLBACK_DEPARTMENT
-        original = row["text"]
-        conversation = row["receiver_id"]
-        target = {"receiver_id": row["receiver_id"],
-                  **({"cid": row["comment_id"], "post_id": row["post_id"]} if row.get("comment_id") else {})}
-        if row.get("inbox_id"):
-            inbound = session.execute(select(inbox).where(inbox.c.id == row["inbox_id"])).mappings().one()
-            department = parse_outcome(inbound["outcome"])[1] or department
-            original, conversation = inbound["text"], inbound["conversation_id"]
-        queue.submit_in(session, queue.NewTicket(
-            channel=row["channel"], fan_id=row["receiver_id"], conversation_id=f"{row['channel']}:{conversation}",
-            department=department, reason=reason, original_text=original,
-            normalised_text=f"（未送达的回复）{row['text']}", priority=1, reply_target=target))
