@@ -275,3 +275,14 @@ def test_conversations_live_in_redis_so_several_servers_can_share_them(service, 
     eventually(lambda: dm_replies(standin, 1007))
     keys = [k.decode() for k in redis_db.keys("*")]
     assert any("dm-1007" in k for k in keys), keys
+
+
+def test_the_logs_hold_no_secret_token_or_signed_query(service, standin):
+    """Checked last in this module, over the logs of every test above (signed pushes, rejected
+    signatures, failed deliveries, a kill and restart)."""
+    assert service.push(dm(1099, "X5多少钱")).status_code == 200
+    eventually(lambda: dm_replies(standin, 1099))
+    logs = "".join(p.read_text(encoding="utf-8", errors="replace") for p in service.tmp.glob("serve-*.log"))
+    assert "Weibo service ready" in logs  # the logs are the real ones
+    for secret in (SECRET, TOKEN, "signature=", "access_token="):
+        assert secret not in logs, secret
