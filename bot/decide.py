@@ -32,6 +32,7 @@ from bot.outcome import (
     R_ORDER,
     R_OUT_OF_SCOPE,
     R_PERSONAL_DATA,
+    R_SAFETY,
     R_SOCIAL,
     R_STATEMENT,
     DecideSettings,
@@ -49,6 +50,7 @@ from bot.signals import (
     DEVICE,
     ESCALATION,
     GRATITUDE,
+    INTENSITY,
     MALFUNCTION,
     OUR_BUSINESS,
     OUR_NAMES,
@@ -58,6 +60,7 @@ from bot.signals import (
     RESOLVED,
     RIVAL_LOOKUP,
     SAFETY,
+    SAFETY_INCIDENT,
     SCAM_REPORT,
     SELF_HELP,
     SPAM,
@@ -101,8 +104,10 @@ def _alarm(message: NormalisedText) -> bool:
     safety = SAFETY.search(message.text) and DEVICE.search(message.text)
     # Topics in the quoted chain are public too; a topic naming a fault ("#云雀X5断流#") is a quality complaint.
     topics = [*message.topics, *CHAIN_TOPIC.findall(message.repost_chain)]
-    return bool(ESCALATION.search(message.text) or ANGER.search(message.text) or safety or ESCALATION.search(chain)
-                or CHAIN_ALARM.search(chain) or any(TOPIC_ALARM.search(t) or MALFUNCTION.search(t) for t in topics))
+    alarmed_incident = SAFETY_INCIDENT.search(message.text) and INTENSITY.search(message.text)
+    return bool(ESCALATION.search(message.text) or ANGER.search(message.text) or safety or alarmed_incident
+                or ESCALATION.search(chain) or SAFETY_INCIDENT.search(chain) or CHAIN_ALARM.search(chain)
+                or any(TOPIC_ALARM.search(t) or MALFUNCTION.search(t) for t in topics))
 
 
 def decide(
@@ -136,7 +141,12 @@ def decide(
         return handoff(owner, R_INTENT, intent, confidence, PRIORITY_ELEVATED)
     if (intent == "spam_ad" and confidence >= SURE_SPAM) or (COMMAND.match(text) and not QUESTION.search(text)):
         return Outcome(IGNORE, None, R_IGNORE, None, intent, confidence)
-    if _alarm(message) or (intent == "complaint" and confidence >= settings.intent_threshold):
+    if _alarm(message):
+        return handoff("pr", R_COMPLAINT, intent, confidence, PRIORITY_HIGH)
+    if SAFETY_INCIDENT.search(text):
+        # Told calmly: a device to look at today, by after-sales (the classifier often calls it a complaint).
+        return handoff("after_sales", R_SAFETY, intent, confidence, PRIORITY_HIGH)
+    if intent == "complaint" and confidence >= settings.intent_threshold:
         return handoff("pr", R_COMPLAINT, intent, confidence, PRIORITY_HIGH)
     if SPAM.search(text) or (message.urls and (intent_info is None or intent_info.kind in (SOCIAL, IGNORE))):
         return Outcome(IGNORE, None, R_IGNORE, None, intent, confidence)

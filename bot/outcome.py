@@ -22,6 +22,7 @@ R_SOCIAL = "social"
 R_IGNORE = "not_for_us"
 R_EMPTY = "empty_message"
 R_COMPLAINT = "complaint"
+R_SAFETY = "safety_incident"  # a device that smoked, burned or swelled, told calmly: after-sales, first
 R_PERSONAL_DATA = "personal_data_in_public"
 R_ORDER = "order_specific"
 R_INTENT = "needs_human"

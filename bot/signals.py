@@ -11,8 +11,13 @@ import re
 # Threats to go public and escalation words: these go to PR whatever the classifier says.
 ESCALATION = re.compile(
     r"(?<!\d)(?:12315|12345|315)(?!\d)|3·15|三一五|消协|消费者协会|黑猫|市场监管|工商局|律师|法院|起诉|维权|媒体曝光|去曝光|要曝光|曝光你们|"
-    r"虚假宣传|欺诈|骗子公司|投诉你们|举报你们|冒烟|爆炸|起火|自燃|炸了|鼓包|烫伤|上新闻|上热搜|等着瞧|走着瞧|诉讼|火花|着火|报纸|记者|连登|辟谣|谣言|倒闭|裁员"
+    r"虚假宣传|欺诈|骗子公司|投诉你们|举报你们|上新闻|上热搜|等着瞧|走着瞧|诉讼|报纸|记者|连登|辟谣|谣言|倒闭|裁员"
 )
+# A device that burned, smoked or swelled. Told calmly ("冒烟了，人没事，怎么送修") it is a repair for
+# after-sales, first in line; told in alarm, or in public as a warning, it is PR's (INTENSITY).
+SAFETY_INCIDENT = re.compile(r"冒烟|冒了点烟|冒了烟|爆炸|起火|自燃|炸了|鼓包|鼓起来|烫伤|火花|着火|烧焦|烧了")
+INTENSITY = re.compile(r"吓死|吓人|吓坏|差点|危险|隐患|说法|受伤|烧到|烧着|烧了个|炸|孩子|小孩|宝宝|必须|怎么敢|"
+                       r"[!！]{2,}|[?？]{2,}|第[二三四五六七八九十\d]+例|又一例")
 # Harm to a person from a device: a safety incident when a device of ours is named.
 SAFETY = re.compile(r"烫红|灼伤|起泡|过敏|漏电|电到|烫到")
 DEVICE = re.compile(r"手机|手表|耳机|充电|表带|x5|a3|buds|watch", re.IGNORECASE)

@@ -110,7 +110,7 @@ def test_general_assistant_requests_and_life_chatter_get_no_ticket(triage, text)
     assert outcome(triage, text).action in ("ignore", "social")
 
 
-@pytest.mark.parametrize("text", ["等着上新闻吧", "#云雀X5质量问题# 用了一个月就黑屏", "充电的时候手机冒烟了"])
+@pytest.mark.parametrize("text", ["等着上新闻吧", "#云雀X5质量问题# 用了一个月就黑屏", "充电的时候手机冒烟了！！吓死我了"])
 def test_short_threats_and_quality_hashtags_escalate(triage, text):
     o = outcome(triage, text)
     assert (o.action, o.department) == ("handoff", "pr")
@@ -236,3 +236,14 @@ def test_an_order_number_is_not_a_term_the_entry_must_know(triage):
     o = outcome(triage, "商城订单YQ20261130007788的发票在哪里下载？", channel="dm")
     assert (o.action, o.reason) == ("handoff", "order_specific")  # a human, for the order; not for a "term"
     assert not o.detail.startswith("term:")
+
+
+@pytest.mark.parametrize("calm, alarmed", [
+    ("A3充电时冒烟了，已经拔掉了，人没事，去哪修", "A3充电时冒烟了，差点烧到孩子，你们必须给个说法"),
+    ("Buds 3充电仓有点鼓包，保修期内能换吗", "Buds 3充电仓鼓包了！！这也太危险了"),
+])
+def test_a_safety_incident_told_calmly_goes_to_after_sales_first_and_in_alarm_to_pr(triage, calm, alarmed):
+    o = outcome(triage, calm, channel="dm")
+    assert (o.action, o.department, o.priority) == ("handoff", "after_sales", 2)
+    o = outcome(triage, alarmed, channel="dm")
+    assert (o.action, o.department) == ("handoff", "pr")
