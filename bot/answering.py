@@ -17,7 +17,7 @@ from typing import Dict, List, Mapping, Sequence, Tuple
 
 from bot.faq.index import FaqIndex, Match
 from bot.faq.model import COMMENT, COMMENT_LIMIT, DM_LIMIT, FaqEntry
-from bot.faq.scope import PRODUCT_DEPARTMENT, ScopeLexicon, specifics
+from bot.faq.scope import PRODUCT_DEPARTMENT, ScopeLexicon, Verdict, specifics
 from bot.intents import FAQ, HANDOFF, info
 from bot.intents import IGNORE as IGNORE_KIND
 from bot.intents import SOCIAL as SOCIAL_KIND
@@ -90,6 +90,21 @@ def answer_score(intent_confidence: float, faq_score: float) -> float:
     return math.sqrt(max(intent_confidence, 0.0) * max(faq_score, 0.0))
 
 
+# A classifier this sure of a question's department is not overruled by an entry of another one.
+CROSS_DEPARTMENT_CONFIDENCE = 0.75
+
+
+def _elsewhere(entry: FaqEntry, intent: str, confidence: float) -> Verdict | None:
+    """The classifier is sure the question is another department's topic ("在台湾能保修吗" is about
+    warranty): an entry of another topic and department, found by shared words ("台湾"), does not
+    answer it. A runner-up of the question's own topic still may."""
+    asked, offered = info(intent), info(entry.intent)
+    if (confidence >= CROSS_DEPARTMENT_CONFIDENCE and entry.intent != intent and asked is not None
+            and offered is not None and asked.department and offered.department != asked.department):
+        return Verdict(False, f"department:{offered.department}")
+    return None
+
+
 def _resolve(text: str, intent: str | None, confidence: float, matches: Sequence[Match],
              scope: ScopeLexicon, settings: DecideSettings, now: datetime) -> _Part:
     intent_info = info(intent)
@@ -115,7 +130,7 @@ def _resolve(text: str, intent: str | None, confidence: float, matches: Sequence
         # What the entry promised has run out ("11 月 30 日前发货" on 12-01): a human checks.
         return _Part(text, intent, confidence, best.entry.department, reason=R_NOT_COVERED,
                      detail=f"ended:{best.entry.id}", matches=found)
-    verdict = scope.check(text, best.entry)
+    verdict = _elsewhere(best.entry, intent, confidence) or scope.check(text, best.entry)
     if verdict.answerable:
         return _Part(text, intent, confidence, best.entry.department, best.entry, answer_score(confidence, best.score),
                      matches=found)

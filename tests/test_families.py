@@ -87,9 +87,10 @@ def test_a_complaint_anywhere_in_the_chain_escalates(triage):
     assert (o.action, o.department) == ("handoff", "pr")
 
 
-@pytest.mark.parametrize("text", ["A3係咪防水㗎？", "X5 Pro幾多錢呀", "點樣申請保固"])
-def test_cantonese_and_taiwan_wording_is_understood(triage, text):
-    assert outcome(triage, text).action == "answer"
+@pytest.mark.parametrize("text, fact", [("A3係咪防水㗎？", "IP54"), ("X5 Pro幾多錢呀", "4599"), ("保固期係幾耐", "1 年")])
+def test_cantonese_and_taiwan_wording_is_understood(triage, text, fact):
+    o = outcome(triage, text)
+    assert o.action == "answer" and fact in o.reply, o
 
 
 @pytest.mark.parametrize("text", [
@@ -247,3 +248,10 @@ def test_a_safety_incident_told_calmly_goes_to_after_sales_first_and_in_alarm_to
     assert (o.action, o.department, o.priority) == ("handoff", "after_sales", 2)
     o = outcome(triage, alarmed, channel="dm")
     assert (o.action, o.department) == ("handoff", "pr")
+
+
+@pytest.mark.parametrize("text", ["X5在香港能保修吗？", "A3在澳门可以保修吗"])
+def test_an_entry_of_another_department_found_by_a_shared_word_does_not_answer(triage, text):
+    """A warranty question that shares "香港" with the shipping entry is not answered by it."""
+    o = outcome(triage, text)
+    assert o.action == "handoff" and o.department == "after_sales"
