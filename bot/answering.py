@@ -270,6 +270,9 @@ def answer_questions(message: NormalisedText, channel: str, nlu: NluResult, matc
     questions = split_questions(message.text)
     if len(questions) <= 1:
         parts = [_resolve(message.text, intent, confidence, matches, scope, settings, now)]
+        if parts[0].covered and topic_size(message.text) == 0:
+            # "A3呢？" alone says nothing of what it asks about: whatever entry it finds is a guess.
+            parts = [replace(parts[0], entry=None, extra=None, reason=R_NOT_COVERED, detail="no_topic")]
     else:
         parts = []
         previous = None

@@ -38,6 +38,7 @@ _STATEMENT = re.compile(
     r"好看|不错|真香|牛|棒|赞|加油|好用|满意|感动|期待"
 )
 _SHORT_QUERY_CHARS = 12
+_UNIT_ASKED = re.compile(r"几([期年寸])")
 # "我是学生" / "我在深圳" is context for the question that follows, not a query of its own.
 _SELF = re.compile(r"^(?:我|本人|俺|咱)")
 _FILLER = re.compile(r"[大概一般约呀啊呢的了要有是能可以支持需那这个还都也就请吧嘛吗么哦跟和同比样]")
@@ -75,7 +76,8 @@ def topic_size(piece: str) -> int:
 
 def _topic_chars(piece: str) -> int:
     """How much a piece says about its topic, once question words and fillers are gone."""
-    rest = _FILLER.sub("", _WH.sub("", "".join(_WORD.findall(piece))))
+    # "能分几期": the unit of "几期" is what the question is about (installments), unlike "几个".
+    rest = _FILLER.sub("", _WH.sub("", _UNIT_ASKED.sub(r"\1", "".join(_WORD.findall(piece)))))
     return len(PRODUCT.sub("", rest.lower()))
 
 

@@ -255,3 +255,18 @@ def test_an_entry_of_another_department_found_by_a_shared_word_does_not_answer(t
     """A warranty question that shares "香港" with the shipping entry is not answered by it."""
     o = outcome(triage, text)
     assert o.action == "handoff" and o.department == "after_sales"
+
+
+def test_a_question_that_names_only_a_product_is_not_answered_with_a_guess(triage):
+    o = outcome(triage, "Watch S2呢？")
+    assert o.action == "handoff" and o.detail == "no_topic"
+
+
+def test_several_short_questions_in_one_sentence_are_each_answered(triage):
+    o = outcome(triage, "A3多少钱,保修几年,能分几期", channel="dm")
+    assert o.action == "answer" and all(f in o.reply for f in ("1299", "1 年", "6 期")), o.reply
+
+
+def test_cantonese_please_ask_is_a_question_not_thanks(triage):
+    o = outcome(triage, "唔該問下Buds 3幾多錢？", channel="dm")
+    assert o.action == "answer" and "399" in o.reply

@@ -48,3 +48,9 @@ def test_questions_and_short_queries_ask(text):
 
 def test_a_short_remark_counts_as_a_query_only_alone():
     assert asks("急用") and not asks("急用", nominal=False)
+
+
+def test_a_question_about_a_number_of_installments_or_years_has_a_topic():
+    from bot.questions import split_questions
+
+    assert split_questions("X5有几个颜色,12+512多少钱,能分几期") == ["X5有几个颜色", "12+512多少钱", "X5 能分几期"]
