@@ -83,3 +83,10 @@ def test_the_shipped_scope_file_loads_and_a_wrong_facet_is_reported(tmp_path):
     bad.write_text("colours:\n  红色: [红]\n", encoding="utf-8")
     _lexicon, problems = load_scope(bad)
     assert problems and "colours" in problems[0].message
+
+
+def test_an_alternate_does_not_widen_what_the_entry_covers():
+    e = FaqEntry(id="e", department="pre_sales", question="X5 换屏多少钱", alternates=("X5 喇叭坏了换一个多少钱",),
+                 answer="X5 换屏 899 元", comment="X5 换屏 899 元")
+    assert LEXICON.check("X5喇叭坏了换一个多少钱", e).answerable is False
+    assert LEXICON.check("X5喇叭坏了换一个多少钱", entry("X5 换屏 899 元", scope=("扬声器",))).answerable is True

@@ -184,10 +184,14 @@ class ScopeLexicon:
         return next((value for facet, value in self.mentioned(text) if facet == "products"), None)
 
     def _offer(self, entries: Tuple[FaqEntry, ...]) -> _Offer:
-        """What entries cover, computed once per set of entries (the index, and so the entries, is immutable)."""
+        """What entries cover, computed once per set of entries (the index, and so the entries, is immutable).
+
+        The main question, the answer and the declared scope say what an entry covers; alternates
+        only help retrieval. An alternate that names a thing the answer never speaks of
+        ("充满电要多快" under a wattage answer) must not make that thing answerable."""
         offer = self._offers.get(entries)
         if offer is None:
-            body = " ".join(t for e in entries for t in [*e.questions, e.answer, e.comment, *e.scope])
+            body = " ".join(t for e in entries for t in [e.question, e.answer, e.comment, *e.scope])
             covered = frozenset(self.mentioned(body))
             offer = _Offer(
                 models=frozenset(unknown_models(body)), specifics=specifics(body),
