@@ -44,12 +44,14 @@ from bot.signals import (
     ABOUT_US,
     ADDRESSED,
     ANGER,
+    BETWEEN_FANS,
     CHAIN_ALARM,
     CHAIN_TOPIC,
     COMMAND,
     DEVICE,
     ESCALATION,
     GRATITUDE,
+    INSULT,
     INTENSITY,
     MALFUNCTION,
     OUR_BUSINESS,
@@ -179,6 +181,10 @@ def decide(
     if intent_info is None:
         return handoff(department, R_LOW_CONFIDENCE, intent, confidence, match=best)
 
+    chatter = intent_info.kind in (IGNORE, SOCIAL) and not PROBLEM.search(text) and not OUR_NAMES.search(text)
+    if chatter and (INSULT.search(text) or (BETWEEN_FANS.match(text) and not ADDRESSED.search(text))):
+        # Abuse with nothing to act on, or fans talking to each other: nothing to say, nobody to call.
+        return Outcome(IGNORE, None, R_IGNORE, None, intent, confidence)
     small_talk = intent_info.kind in (IGNORE, SOCIAL) and intent not in PLAIN_TALK and not SPAM.search(text)
     if small_talk and ((low_confidence and (strong or SUGGESTION.search(text)))
                        or (OUR_NAMES.search(text) or OUR_BUSINESS.search(text)) and asks(text, nominal=False)
@@ -211,6 +217,8 @@ def decide(
         reply = None
         if best is not None and best.entry.intent == intent and best.score >= settings.match_threshold:
             reply = best.entry.reply(channel, now)  # e.g. the product team's fixed thank-you
+        if intent == "complaint" and confidence < settings.intent_threshold and MALFUNCTION.search(text):
+            department = "after_sales"  # an unsure "complaint" that reports a fault is a repair first
         return with_draft(handoff(department, R_ORDER if intent == "order_problem" else R_INTENT, intent,
                                    confidence, reply=reply, match=best))
 

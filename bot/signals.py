@@ -28,7 +28,8 @@ COMMAND = re.compile(r"^(?:请|帮我|麻烦)?(?:打开|关闭|关掉|开启|调
 SURE_SPAM = 0.8
 # Anger at us: a complaint for PR whatever topic it is about.
 ANGER = re.compile(r"什么破|破服务|破手机|太差劲|差劲|垃圾服务|垃圾手机|垃圾客服|恶心|骗子|坑爹|气死|无语死了|太坑|"
-                   r"删差评|删评论|控评|装死|截图为证|我都截图了|复制粘贴|有没有活人|踢皮球|敷衍|道歉|个屁|屁用")
+                   r"删差评|删评论|控评|装死|截图为证|我都截图了|复制粘贴|有没有活人|踢皮球|敷衍|道歉|个屁|屁用|"
+                   r"爱答不理|爱理不理|态度差|态度很差|态度恶劣|体验太差|服务太差|不理人")
 # In a repost chain or a topic, a warning to other fans is a public complaint too.
 CHAIN_ALARM = re.compile(r"别买|不要买|千万别|避坑|避雷|踩雷|坑人|垃圾|智商税|翻车|退钱|骗钱|黑心|双标|拒保|成摆设|"
                          r"质量问题|售后差|维权|曝光|装死|个屁|屁用|复制粘贴|投诉了|投诉无门|敷衍|踢皮球")
@@ -44,7 +45,7 @@ MALFUNCTION = re.compile(_MALFUNCTION, re.IGNORECASE)
 PROBLEM = re.compile(_MALFUNCTION + r"|问题|不能|太慢|(?<![不出偏落])差(?!不多|点)|退|没到|没收到|"
                      r"不动|丢|(?<![不没])错|漏|少|破|划痕|重启|慢|没消息|没下文|被取消|已取消|显示取消|自动取消|"
                      r"拉胯|拉垮|真拉|太拉|掉得快|掉得飞快|掉得厉害|不耐用|不经用|"
-                     r"待发货|还没发|一直没|迟迟|糊|"
+                     r"待发货|还没发|不发货|还不发|没发货|一直没|迟迟|糊|"
                      r"建议|希望|要是能|最好能|诚意", re.IGNORECASE)
 # A fan talking about one concrete order or device needs a human even when the topic is in the FAQ.
 SPECIFIC = re.compile(
@@ -77,6 +78,10 @@ RESOLVED = re.compile(r"终于.{0,6}(?:不|好|正常)|点个?赞|解决了|修�
 SELF_HELP = frozenset({"ask_troubleshoot", "ask_known_issue"})
 # Prizes and coupons (marketing's activities).
 PRIZE = re.compile(r"抽中|中奖|抽奖|奖品|领奖|优惠券|福利")
+# Abuse with nothing to act on ("垃圾小编"): no reply, no ticket. Anger at our service is ANGER, not this.
+INSULT = re.compile(r"垃圾小编|小编垃圾|智障|脑残|傻逼|傻b|(?<![a-z])sb(?![a-z])|弱智|去死|滚粗|废物小编", re.IGNORECASE)
+# Fans talking to each other under a post ("楼上说得对"), not to the account.
+BETWEEN_FANS = re.compile(r"^(?:楼上|楼主|楼下|层主|\d+楼)")
 # A fan asking whether a message that used our name is real ("自称云雀官方……是真的吗"): a human answers.
 SCAM_REPORT = re.compile(
     r"(?:自称|冒充|假冒|说是|号称).{0,12}(?:云雀|官方|客服|工作人员).{0,40}(?:真的吗|是真的|骗|可信|靠谱吗)|"

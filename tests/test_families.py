@@ -270,3 +270,17 @@ def test_several_short_questions_in_one_sentence_are_each_answered(triage):
 def test_cantonese_please_ask_is_a_question_not_thanks(triage):
     o = outcome(triage, "唔該問下Buds 3幾多錢？", channel="dm")
     assert o.action == "answer" and "399" in o.reply
+
+
+@pytest.mark.parametrize("text", ["小编智障吧", "楼下说得好", "楼主你也在深圳啊"])
+def test_abuse_with_nothing_to_act_on_and_fans_talking_to_each_other_get_nothing(triage, text):
+    assert outcome(triage, text).action == "ignore"
+
+
+@pytest.mark.parametrize("text, department", [
+    ("去云雀之家问个问题，店员爱理不理的，服务太差了", "pr"),
+    ("同问//@阿木: A3下单半个月了还不发货", None),
+])
+def test_rudeness_at_our_shop_escalates_and_a_late_order_behind_an_echo_reaches_a_human(triage, text, department):
+    o = outcome(triage, text)
+    assert o.action == "handoff" and (department is None or o.department == department), o
