@@ -186,7 +186,9 @@ def decide(
         # Abuse with nothing to act on, or fans talking to each other: nothing to say, nobody to call.
         return Outcome(IGNORE, None, R_IGNORE, None, intent, confidence)
     small_talk = intent_info.kind in (IGNORE, SOCIAL) and intent not in PLAIN_TALK and not SPAM.search(text)
-    if small_talk and ((low_confidence and (strong or SUGGESTION.search(text)))
+    # "照你们说的删了指纹重录了，还是慢，咋回事": read as thanks, yet it asks about a problem.
+    polite_problem = intent in ("greet", "thanks") and PROBLEM.search(text) and asks(text, nominal=False)
+    if polite_problem or small_talk and ((low_confidence and (strong or SUGGESTION.search(text)))
                        or (OUR_NAMES.search(text) or OUR_BUSINESS.search(text)) and asks(text, nominal=False)
                        or (about_us and PROBLEM.search(text) and not RESOLVED.search(text))):
         # Taken for small talk, yet it reads like a manual question, asks something of our products or

@@ -59,7 +59,7 @@ SPAM = re.compile(
 )
 # Gratitude with no question in it is small talk, whatever topic it mentions.
 GRATITUDE = re.compile(r"谢谢|感谢|多谢|thank|thx|辛苦", re.IGNORECASE)
-QUESTION = re.compile(r"[?？吗呢么嘛]|怎么|怎样|如何|多少|几|什么|啥|哪|能不能|可不可以|是不是|有没有|请问|求问")
+QUESTION = re.compile(r"[?？吗呢么嘛]|怎么|怎样|如何|咋|多少|几|什么|啥|哪|能不能|可不可以|是不是|有没有|请问|求问")
 # Mentions of our products or of us: a comparison without them is not about us.
 ABOUT_US = re.compile(r"云雀|小雀|yunque|你们|贵司|官博|官方|小编|客服|x5|a3|buds|watch|care|天枢", re.IGNORECASE)
 RIVAL_LOOKUP = "rival_brand"  # the lookup table of other brands (data/nlu/lookups.yml)

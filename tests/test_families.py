@@ -284,3 +284,18 @@ def test_abuse_with_nothing_to_act_on_and_fans_talking_to_each_other_get_nothing
 def test_rudeness_at_our_shop_escalates_and_a_late_order_behind_an_echo_reaches_a_human(triage, text, department):
     o = outcome(triage, text)
     assert o.action == "handoff" and (department is None or o.department == department), o
+
+
+@pytest.mark.parametrize("covered,near_miss", [
+    ("商城买的X5不想要了，能七天无理由退吗", "Care+买了不想要了能退吗"),  # a refund the entry never offers
+    ("学生怎么认证教育优惠", "能用我的认证给我弟买教育优惠吗"),  # someone else's eligibility
+    ("七天无理由退货怎么退", "楼下手机店买的X5能七天无理由吗"),  # a third-party shop
+    ("升级3.0.2以后wifi老是断连怎么办", "3.0.3都装好了wifi还是断怎么办"),
+])
+def test_a_near_miss_of_refunds_eligibility_shops_or_versions_is_handed_off(triage, covered, near_miss):
+    assert outcome(triage, covered).action == "answer", covered
+    assert outcome(triage, near_miss).action == "handoff", near_miss
+
+
+def test_thanks_that_asks_about_a_problem_reaches_a_human(triage):
+    assert outcome(triage, "谢谢你们，照说的重新录了指纹，还是很慢，咋回事", channel="dm").action == "handoff"

@@ -56,7 +56,7 @@ def _flat(text: str) -> str:
 def _on_version(question: str, version: str) -> bool:
     """Does the question say the fan has that version ("升级3.0.3之后", "更新到了3.0.3")?"""
     v = re.escape(version)
-    return bool(re.search(rf"(?:升|更新|装|刷|到)[^\d]{{0,8}}{v}|{v}\s*(?:之后|以后|后|了|也)", question))
+    return bool(re.search(rf"(?:升|更新|装|刷|到)[^\d]{{0,8}}{v}|{v}\s*(?:之后|以后|后|了|也|都|已|装)", question))
 
 
 def _memory_key(match: re.Match) -> str:
