@@ -2,9 +2,9 @@
 Rasa, and deliver replies through the outbox.
 
 Loops share one database: the processor (inbox -> Rasa -> outbox, under leases the lease loop
-renews), the delivery worker (outbox -> Weibo API, bot/weibo/delivery.py) and the comment poller. They run inside the Rasa
-server process, started by the `weibo` input channel, so the processor can hand messages to
-Rasa directly.
+renews), the delivery worker (outbox -> Weibo API, bot/weibo/delivery.py) and the comment
+poller. They run inside the Rasa server process, started by the `weibo` input channel, so the
+processor can hand messages to Rasa directly; each runs supervised (bot/weibo/loops.py).
 """
 
 from __future__ import annotations
