@@ -46,7 +46,8 @@ PROBLEM = re.compile(_MALFUNCTION + r"|问题|不能|太慢|(?<![不出偏落])�
                      r"不动|丢|(?<![不没])错|漏|少|破|划痕|重启|慢|没消息|没下文|被取消|已取消|显示取消|自动取消|"
                      r"拉胯|拉垮|真拉|太拉|掉得快|掉得飞快|掉得厉害|不耐用|不经用|"
                      r"待发货|还没发|不发货|还不发|没发货|一直没|迟迟|糊|"
-                     r"建议|希望|要是能|最好能|诚意", re.IGNORECASE)
+                     # "希望云雀越来越好" is a good wish, not a wish for something.
+                     r"建议|希望(?!.{0,8}(?:越来越好|大卖|加油|更好|顺利|长虹|发展))|要是能|最好能|诚意", re.IGNORECASE)
 # A fan talking about one concrete order or device needs a human even when the topic is in the FAQ.
 SPECIFIC = re.compile(
     r"我的订单|订单号|单号|我(?:的|这)?(?:快递|包裹)|(?:物流|快递).{0,6}(?:不动|没更新|不更新|停)|还没(?:收到|到账|寄回)|"

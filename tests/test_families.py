@@ -158,7 +158,7 @@ def test_a_thin_follow_up_is_read_with_the_question_before_it(triage):
     assert "抽奖" not in o.reply and "20:00" not in o.reply
 
 
-@pytest.mark.parametrize("text", ["刚收到Buds 3，降噪效果不错", "官博小编今天心情怎么样呀"])
+@pytest.mark.parametrize("text", ["刚收到Buds 3，降噪效果不错", "官博小编今天心情怎么样呀", "用了三年云雀了，希望你们越来越好"])
 def test_praise_and_small_talk_with_the_account_get_no_ticket(triage, text):
     assert outcome(triage, text, channel="dm").action in ("social", "ignore")
 
