@@ -50,6 +50,7 @@ from bot.signals import (
     COMMAND,
     DEVICE,
     ESCALATION,
+    FAN_CALL,
     GRATITUDE,
     INSULT,
     INTENSITY,
@@ -227,6 +228,9 @@ def decide(
     # An FAQ topic.
     if (SPECIFIC.search(text) and len(questions) <= 1) or (personal and intent_info.department == "orders_logistics"):
         return handoff(department, R_ORDER, intent, confidence, match=best)
+    if FAN_CALL.search(text) and not ADDRESSED.search(text):
+        # "有没有人一起去见面会呀": a call to other fans; what the meet-up is, they did not ask.
+        return Outcome(SOCIAL, None, R_STATEMENT, None, intent, confidence)
     if message.mentions and not asks(text, nominal=False):
         # "抽奖 @小红 @小蓝": words for the friends it tags, not a question to us.
         return Outcome(SOCIAL, None, R_STATEMENT, None, intent, confidence)

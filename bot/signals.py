@@ -81,6 +81,8 @@ SELF_HELP = frozenset({"ask_troubleshoot", "ask_known_issue"})
 PRIZE = re.compile(r"抽中|中奖|抽奖|奖品|领奖|优惠券|福利")
 # Abuse with nothing to act on ("垃圾小编"): no reply, no ticket. Anger at our service is ANGER, not this.
 INSULT = re.compile(r"垃圾小编|小编垃圾|智障|脑残|傻逼|傻b|(?<![a-z])sb(?![a-z])|弱智|去死|滚粗|废物小编", re.IGNORECASE)
+# A fan calling other fans ("有没有人一起去见面会"), not asking the account.
+FAN_CALL = re.compile(r"有没有人(?:一起|一齐|要|想|组队|拼)|有人(?:一起|一齐|组队|拼)|谁(?:一起|一齐|要一起)|求组队|一起组队|约吗|求搭子|找搭子")
 # Fans talking to each other under a post ("楼上说得对"), not to the account.
 BETWEEN_FANS = re.compile(r"^(?:楼上|楼主|楼下|层主|\d+楼)")
 # A fan asking whether a message that used our name is real ("自称云雀官方……是真的吗"): a human answers.

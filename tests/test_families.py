@@ -299,3 +299,16 @@ def test_a_near_miss_of_refunds_eligibility_shops_or_versions_is_handed_off(tria
 
 def test_thanks_that_asks_about_a_problem_reaches_a_human(triage):
     assert outcome(triage, "谢谢你们，照说的重新录了指纹，还是很慢，咋回事", channel="dm").action == "handoff"
+
+
+@pytest.mark.parametrize("covered,near_miss", [
+    ("学生买X5有教育优惠吗", "去年毕业了，学信网还能认证教育优惠吗"),  # no longer a student
+    ("10.18 直播抽奖的结果出了吗", "10.18 直播抽奖的中奖名单在哪里看"),  # where, and the entry says no place
+])
+def test_a_near_miss_of_group_or_place_is_handed_off(triage, covered, near_miss):
+    assert outcome(triage, covered).action == "answer", covered
+    assert outcome(triage, near_miss).action == "handoff", near_miss
+
+
+def test_a_fan_calling_other_fans_gets_no_faq_answer(triage):
+    assert outcome(triage, "有没有人一起去上海见面会的，求组队").action == "social"

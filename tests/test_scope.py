@@ -90,3 +90,20 @@ def test_an_alternate_does_not_widen_what_the_entry_covers():
                  answer="X5 换屏 899 元", comment="X5 换屏 899 元")
     assert LEXICON.check("X5喇叭坏了换一个多少钱", e).answerable is False
     assert LEXICON.check("X5喇叭坏了换一个多少钱", entry("X5 换屏 899 元", scope=("扬声器",))).answerable is True
+
+
+def test_an_answer_side_word_counts_only_in_the_entry():
+    lexicon = ScopeLexicon({"extras": {"查看位置": ["re:在哪(?:看|查)", "答:评论区"]}})
+    shown = entry("中奖名单公布在活动微博评论区")
+    told = entry("中奖名单已公布")
+    assert lexicon.check("中奖名单在哪看", shown).answerable is True
+    assert lexicon.check("中奖名单在哪看", told).answerable is False
+    assert lexicon.check("评论区有人说中奖了", told).answerable is True  # "评论区" in a question asks nothing
+
+
+def test_a_day_of_the_year_is_a_date_not_a_version():
+    found = specifics("10.18 直播抽奖的中奖名单在哪看，双12是 12 月 10 日至 12 日吗，升级 3.0.2 以后")
+    assert found["date"] == {"10-18", "12-10", "12-11", "12-12"}
+    assert found["version"] == {"3.0.2"}
+    assert LEXICON.check("10.18 那次抽奖", entry("12 月 2 日开奖")).answerable is False
+    assert LEXICON.check("10.18 那次抽奖", entry("10 月 18 日直播抽奖已结束")).answerable is True

@@ -59,6 +59,20 @@ def _on_version(question: str, version: str) -> bool:
     return bool(re.search(rf"(?:升|更新|装|刷|到)[^\d]{{0,8}}{v}|{v}\s*(?:之后|以后|后|了|也|都|已|装)", question))
 
 
+# "10.18", "11.11": a day of the year, not a version. "10 月 18 日", "12 月 10 日至 12 日" in entries.
+_SHORT_DATE = re.compile(r"(?<![\d.])(1[0-2]|0?[1-9])\.(3[01]|[12]\d|0?[1-9])(?![\d.])")
+_LONG_DATE = re.compile(r"(1[0-2]|0?[1-9])\s*月\s*(3[01]|[12]\d|0?[1-9])\s*[日号](?:\s*(?:至|到|-|~)\s*(3[01]|[12]\d|0?[1-9])\s*[日号])?")
+
+
+def _dates(text: str) -> set:
+    """The days of the year a text names, as "m-d"."""
+    days = {f"{int(m)}-{int(d)}" for m, d in _SHORT_DATE.findall(text)}
+    for month, first, last in _LONG_DATE.findall(text):
+        end = int(last) if last else int(first)
+        days |= {f"{int(month)}-{day}" for day in range(int(first), max(int(first), end) + 1)}
+    return days
+
+
 def _memory_key(match: re.Match) -> str:
     ram, rom, unit = match.group(1), match.group(2), (match.group(3) or "").lower()
     return f"{ram}+{rom}{'t' if unit.startswith('t') else ''}"
@@ -106,7 +120,8 @@ def specifics(text: str) -> Dict[str, set]:
     storage = {f"{n}{u[0].lower()}" for n, u in _STORAGE.findall(rest)}
     storage |= {key.split("+")[1] + ("" if key.endswith("t") else "g") for key in memory}
     return {
-        "version": set(_VERSION.findall(text)),
+        "version": set(_VERSION.findall(text)) - {f"{m}.{d}" for m, d in _SHORT_DATE.findall(text)},
+        "date": _dates(text),
         "memory": memory,
         "storage": storage,
         "product": products,
@@ -139,9 +154,15 @@ class ScopeLexicon:
     def __init__(self, facets: Dict[str, Dict[str, Sequence[str]]]) -> None:
         self._offers: Dict[Tuple[FaqEntry, ...], _Offer] = {}
         self._values: List[Tuple[str, str, re.Pattern | None, re.Pattern | None]] = []
+        self._answer_side: Dict[int, re.Pattern] = {}
         for facet, values in facets.items():
             for value, variants in values.items():
-                words = sorted({value, *variants}, key=len, reverse=True)
+                # "答:..." counts only in an entry ("答:评论区": where a "在哪看" question is answered).
+                answer_side = [w[2:] for w in variants if w.startswith("答:")]
+                words = sorted({value, *(w for w in variants if not w.startswith("答:"))}, key=len, reverse=True)
+                if answer_side:
+                    self._answer_side[len(self._values)] = re.compile(
+                        "|".join(w[3:] if w.startswith("re:") else re.escape(w) for w in answer_side), re.I)
                 # "re:..." is a pattern ("re:还是.{0,6}断"): staff write words, a developer the odd pattern.
                 plain = [re.escape(w) for w in words if not w.startswith("re:")]
                 patterns = [w[3:] for w in words if w.startswith("re:")]
@@ -150,7 +171,7 @@ class ScopeLexicon:
         self._latin_facet_words = frozenset(w.lower() for values in facets.values() for value, variants in values.items()
                                             for w in (value, *variants) if _LATIN_WORD.fullmatch(w.lower()))
 
-    def mentioned(self, text: str) -> List[Tuple[str, str]]:
+    def mentioned(self, text: str, in_entry: bool = False) -> List[Tuple[str, str]]:
         """The facet values a text names. Words are read longest first, and a word inside a longer
         one counts only as the longer one: "存储卡" is a card, not "存储" (storage); "屏幕多大" is
         the screen's size. Several values sharing one word ("港澳台") all count."""
@@ -169,7 +190,8 @@ class ScopeLexicon:
             taken.update(range(start, end))
             named.add(order)
         return [(facet, value) for order, (facet, value, _plain, patterns) in enumerate(self._values)
-                if order in named or (patterns is not None and patterns.search(text))]
+                if order in named or (patterns is not None and patterns.search(text))
+                or (in_entry and order in self._answer_side and self._answer_side[order].search(text))]
 
     def several(self, text: str) -> bool:
         """Does the text name two values of one facet ("换电池和换屏": two parts)?"""
@@ -192,7 +214,7 @@ class ScopeLexicon:
         offer = self._offers.get(entries)
         if offer is None:
             body = " ".join(t for e in entries for t in [e.question, e.answer, e.comment, *e.scope])
-            covered = frozenset(self.mentioned(body))
+            covered = frozenset(self.mentioned(body, in_entry=True))
             offer = _Offer(
                 models=frozenset(unknown_models(body)), specifics=specifics(body),
                 numbers=frozenset(_NUMBER.findall(body)), covered=covered,
@@ -211,7 +233,7 @@ class ScopeLexicon:
         asked, offered = specifics(question), offer.specifics
         if asked["product"] and offered["product"] and not asked["product"] <= offered["product"]:
             return Verdict(False, "products:" + ",".join(sorted(asked["product"] - offered["product"])))
-        for kind in ("version", "memory", "storage"):
+        for kind in ("version", "memory", "storage", "date"):
             # An entry that names no version ("分批推送，以官方公告为准") is about every version.
             missing = asked[kind] - offered[kind] if offered[kind] else set()
             if missing:
