@@ -312,3 +312,16 @@ def test_a_near_miss_of_group_or_place_is_handed_off(triage, covered, near_miss)
 
 def test_a_fan_calling_other_fans_gets_no_faq_answer(triage):
     assert outcome(triage, "有没有人一起去上海见面会的，求组队").action == "social"
+
+
+@pytest.mark.parametrize("covered,near_miss", [
+    ("教育优惠怎么认证", "教育优惠认证要多久"),  # how long, and the entry gives no duration
+])
+def test_a_near_miss_of_duration_is_handed_off(triage, covered, near_miss):
+    assert outcome(triage, covered).action == "answer", covered
+    assert outcome(triage, near_miss).action == "handoff", near_miss
+
+
+def test_a_question_about_another_months_activity_is_not_answered_with_this_months(triage):
+    o = outcome(triage, "10月那次直播抽奖什么时候开奖")
+    assert "12 月 2 日" not in (o.reply or "")

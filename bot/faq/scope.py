@@ -73,6 +73,14 @@ def _dates(text: str) -> set:
     return days
 
 
+_MONTH = re.compile(r"(?<![\d.])(1[0-2]|0?[1-9])\s*月")
+
+
+def _months(text: str) -> set:
+    """The months a text names ("10月那次抽奖", "10.18"), each as its number."""
+    return {str(int(m)) for m in _MONTH.findall(text)} | {d.split("-")[0] for d in _dates(text)}
+
+
 def _memory_key(match: re.Match) -> str:
     ram, rom, unit = match.group(1), match.group(2), (match.group(3) or "").lower()
     return f"{ram}+{rom}{'t' if unit.startswith('t') else ''}"
@@ -122,6 +130,7 @@ def specifics(text: str) -> Dict[str, set]:
     return {
         "version": set(_VERSION.findall(text)) - {f"{m}.{d}" for m, d in _SHORT_DATE.findall(text)},
         "date": _dates(text),
+        "month": _months(text),
         "memory": memory,
         "storage": storage,
         "product": products,
@@ -233,7 +242,7 @@ class ScopeLexicon:
         asked, offered = specifics(question), offer.specifics
         if asked["product"] and offered["product"] and not asked["product"] <= offered["product"]:
             return Verdict(False, "products:" + ",".join(sorted(asked["product"] - offered["product"])))
-        for kind in ("version", "memory", "storage", "date"):
+        for kind in ("version", "memory", "storage", "date", "month"):
             # An entry that names no version ("分批推送，以官方公告为准") is about every version.
             missing = asked[kind] - offered[kind] if offered[kind] else set()
             if missing:
