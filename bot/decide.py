@@ -43,6 +43,7 @@ from bot.questions import asks, split_questions
 from bot.signals import (
     ABOUT_US,
     ADDRESSED,
+    AFTER_UPDATE,
     ANGER,
     BETWEEN_FANS,
     CHAIN_ALARM,
@@ -54,6 +55,7 @@ from bot.signals import (
     GRATITUDE,
     INSULT,
     INTENSITY,
+    LATE_SHIPMENT,
     MALFUNCTION,
     OUR_BUSINESS,
     OUR_NAMES,
@@ -66,6 +68,7 @@ from bot.signals import (
     SAFETY_INCIDENT,
     SCAM_REPORT,
     SELF_HELP,
+    SHIPPING,
     SPAM,
     SPECIFIC,
     SUGGESTION,
@@ -124,6 +127,35 @@ def decide(
     faq: FaqIndex | None = None,
 ) -> Outcome:
     """Exactly one outcome for one message; see docs/architecture.md for the rules in prose."""
+    outcome = _decide(message, channel, nlu, matches, now, settings, part_matches, faq)
+    if outcome.action == HANDOFF_ACTION:
+        return replace(outcome, department=_owner_by_content(message.text, outcome.department))
+    return outcome
+
+
+def _owner_by_content(text: str, department: str | None) -> str | None:
+    """What the message is about settles who owns a handoff where the topic words mislead the
+    classifier: a problem that stayed after a system update is R&D's, a late shipment logistics',
+    a prize's delivery marketing's."""
+    if PRIZE.search(text) and SHIPPING.search(text):
+        return "marketing"
+    if LATE_SHIPMENT.search(text):
+        return "orders_logistics"
+    if department == "after_sales" and AFTER_UPDATE.search(text) and PROBLEM.search(text):
+        return "rnd"
+    return department
+
+
+def _decide(
+    message: NormalisedText,
+    channel: str,
+    nlu: NluResult,
+    matches: Sequence[Match],
+    now: datetime,
+    settings: DecideSettings = DecideSettings(),
+    part_matches: Mapping[str, Sequence[Match]] | None = None,
+    faq: FaqIndex | None = None,
+) -> Outcome:
     intent, confidence = nlu.top_real_intent()
     intent_info = info(intent)
     best = matches[0] if matches else None

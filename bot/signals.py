@@ -77,6 +77,11 @@ OUR_BUSINESS = re.compile(r"商城|订单|下单|发货|快递|物流|退货|退
 RESOLVED = re.compile(r"终于.{0,6}(?:不|好|正常)|点个?赞|解决了|修好了|正常了|不再|没再")
 # FAQ intents whose entries answer a reported problem, not only a question.
 SELF_HELP = frozenset({"ask_troubleshoot", "ask_known_issue"})
+# A problem still there after a system update ("系统也是最新版了，还是烫"): the system's, R&D's.
+AFTER_UPDATE = re.compile(r"(?:升级|更新|升)(?:了|完|到|过)?.{0,10}(?:系统|版本|最新)|系统.{0,6}最新|最新版|升完级|升级完|更新完")
+# An order that should have shipped and has not: logistics', whatever product it names.
+LATE_SHIPMENT = re.compile(r"待发货|还没发货|还不发货|没发货|迟迟不发|还没发出|一直不发|不给发货")
+SHIPPING = re.compile(r"寄到|寄给|邮寄|寄来|寄出|发货|快递|物流|收货")
 # Prizes and coupons (marketing's activities).
 PRIZE = re.compile(r"抽中|中奖|抽奖|奖品|领奖|优惠券|福利")
 # Abuse with nothing to act on ("垃圾小编"): no reply, no ticket. Anger at our service is ANGER, not this.

@@ -325,3 +325,13 @@ def test_a_near_miss_of_duration_is_handed_off(triage, covered, near_miss):
 def test_a_question_about_another_months_activity_is_not_answered_with_this_months(triage):
     o = outcome(triage, "10月那次直播抽奖什么时候开奖")
     assert "12 月 2 日" not in (o.reply or "")
+
+
+@pytest.mark.parametrize("text, department", [
+    ("系统已经升到最新版了，玩一会儿游戏还是烫得厉害", "rnd"),  # stayed after the update: the system's
+    ("11月中旬在商城订的X5 Pro，到现在还是待发货", "orders_logistics"),  # late shipment, whatever the product
+    ("我抽中了Buds 3，能寄到学校吗", "marketing"),  # a prize's delivery
+])
+def test_a_handoff_goes_to_the_department_of_what_it_is_about(triage, text, department):
+    o = outcome(triage, text, channel="dm")
+    assert (o.action, o.department) == ("handoff", department), o
