@@ -277,6 +277,14 @@ def test_conversations_live_in_redis_so_several_servers_can_share_them(service, 
     assert any("dm-1007" in k for k in keys), keys
 
 
+def test_the_health_check_reports_every_loop(service):
+    health = requests.get(f"http://127.0.0.1:{service.rasa_port}/webhooks/weibo/", timeout=5)
+    body = health.json()
+    assert health.status_code == 200 and body["status"] == "ok"
+    assert set(body["loops"]) == {"process", "deliver", "leases", "poll"}
+    assert not any(loop["stale"] for loop in body["loops"].values())
+
+
 def test_the_logs_hold_no_secret_token_or_signed_query(service, standin):
     """Checked last in this module, over the logs of every test above (signed pushes, rejected
     signatures, failed deliveries, a kill and restart)."""
