@@ -76,10 +76,10 @@ class Supervisor:
 
 
 def endpoints_yaml(settings: Settings) -> str:
-    """Rasa endpoints: our action server; trackers that expire (bot/weibo/trackers.py) in memory,
-    or in Redis, with Redis locks, when BOT_REDIS_URL is set (what lets several Rasa servers share
-    conversations when the service outgrows one machine)."""
-    from bot.weibo.trackers import STORE_TYPE
+    """Rasa endpoints: our action server; trackers that expire (bot/weibo/trackers.py) in the SQL
+    database, or in Redis, with Redis locks, when BOT_REDIS_URL is set (what lets several Rasa
+    servers share conversations when the service outgrows one machine)."""
+    from bot.weibo.trackers import STORE_TYPE, tracker_database_url
 
     endpoints: Dict[str, object] = {"action_endpoint": {"url": f"http://127.0.0.1:{settings.actions_port}/webhook"}}
     if settings.redis_url:
@@ -96,7 +96,8 @@ def endpoints_yaml(settings: Settings) -> str:
                                       "record_exp": int(settings.tracker_ttl_hours * 3600)}
         endpoints["lock_store"] = {"type": "redis", **common, "key_prefix": "weibo_bot"}
     else:
-        endpoints["tracker_store"] = {"type": STORE_TYPE, "ttl_seconds": int(settings.tracker_ttl_hours * 3600)}
+        endpoints["tracker_store"] = {"type": STORE_TYPE, "ttl_seconds": int(settings.tracker_ttl_hours * 3600),
+                                      "db_url": tracker_database_url(settings.database_url, settings.data_dir)}
     return yaml.safe_dump(endpoints, allow_unicode=True, sort_keys=False)
 
 

@@ -15,9 +15,12 @@ def settings(**env):
 
 
 def test_endpoints_point_at_the_action_port_and_keep_trackers_in_an_expiring_store():
-    plain = yaml.safe_load(endpoints_yaml(settings(BOT_TRACKER_TTL_HOURS="2")))
+    plain = yaml.safe_load(endpoints_yaml(settings(BOT_TRACKER_TTL_HOURS="2", BOT_DATA_DIR="/srv/bot")))
     assert plain == {"action_endpoint": {"url": "http://127.0.0.1:6055/webhook"},
-                     "tracker_store": {"type": "bot.weibo.trackers.ExpiringTrackerStore", "ttl_seconds": 7200}}
+                     "tracker_store": {"type": "bot.weibo.trackers.SqlTrackerStore", "ttl_seconds": 7200,
+                                       "db_url": "sqlite:////srv/bot/trackers.sqlite3"}}
+    pg = yaml.safe_load(endpoints_yaml(settings(BOT_DATABASE_URL="postgresql://bot@db:5432/bot")))
+    assert pg["tracker_store"]["db_url"] == "postgresql://bot@db:5432/bot"
     shared = yaml.safe_load(endpoints_yaml(settings(BOT_REDIS_URL="redis://:pw@10.0.0.5:6380/3")))
     assert shared["tracker_store"] == {"type": "redis", "url": "10.0.0.5", "port": 6380, "db": 3,
                                        "password": "pw", "key_prefix": "weibo_bot", "record_exp": 86400}

@@ -168,6 +168,17 @@ outbox = Table(
     Index("ix_outbox_due", "status", "next_attempt_at"),
 )
 
+# Rasa's conversation trackers (bot/weibo/trackers.py): one row per conversation, its serialised
+# tracker, forgotten once idle for the TTL.
+trackers = Table(
+    "trackers",
+    metadata,
+    Column("sender_id", String(255), primary_key=True),
+    Column("tracker", Text, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_trackers_updated", "updated_at"),
+)
+
 cursors = Table(
     "cursors",
     metadata,
