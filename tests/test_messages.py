@@ -3,6 +3,8 @@ recovery, comment cursors."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import select
 
@@ -127,3 +129,14 @@ def test_threads_share_a_database_without_losing_or_blocking_writes(factory):
         stored = list(pool.map(store, range(300), timeout=60))
     assert sum(stored) == 150
     assert box.counts(factory)["inbox"] == {"received": 150}
+
+
+def test_a_worker_renews_only_the_leases_of_rows_it_is_still_working_on(factory):
+    for key in ("k1", "k2"):
+        box.store_inbound(factory, _in(key=key))
+    first, second = box.claim_inbound(factory, 10, "w1", lease_seconds=1)
+    assert box.renew_leases(factory, "w1", [first["id"]], lease_seconds=60) == 1
+    assert box.renew_leases(factory, "w2", [second["id"]]) == 0  # not its lease
+    time.sleep(1.1)  # the unrenewed lease runs out: its row goes to the next claim
+    [again] = box.claim_inbound(factory, 10, "w2")
+    assert (again["id"], again["attempts"]) == (second["id"], 2)

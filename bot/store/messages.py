@@ -128,12 +128,16 @@ def claim_inbound(factory: Factory, limit: int, worker_id: str,
                                                  .order_by(inbox.c.id)).mappings().all()]
 
 
-def renew_leases(factory: Factory, worker_id: str, lease_seconds: float = LEASE_SECONDS) -> int:
-    """Extend every lease `worker_id` holds (it is alive); returns how many."""
+def renew_leases(factory: Factory, worker_id: str, inbox_ids: List[int], lease_seconds: float = LEASE_SECONDS) -> int:
+    """Extend the leases `worker_id` holds on the rows it is still working on; returns how many.
+    A row whose outcome could not be recorded is not among them: its lease runs out and it is retried."""
+    if not inbox_ids:
+        return 0
     now = utcnow()
     with factory.begin() as session:
         return session.execute(update(inbox).where(
-            inbox.c.status == PROCESSING, inbox.c.worker_id == worker_id, inbox.c.lease_expires_at >= now
+            inbox.c.id.in_(inbox_ids), inbox.c.status == PROCESSING, inbox.c.worker_id == worker_id,
+            inbox.c.lease_expires_at >= now,
         ).values(lease_expires_at=now + timedelta(seconds=lease_seconds))).rowcount
 
 

@@ -104,6 +104,7 @@ class WeiboService:
         self._tasks: List[asyncio.Task] = []
         self._handler: Handler | None = None
         self._db = db_runner(factory)
+        self._working: set = set()  # inbox ids this worker is deciding on: the leases it renews
         self._parse: BatchParser | None = None
         self.ready = False  # True once warmed up and processing (the channel's health check says so)
 
@@ -196,6 +197,7 @@ class WeiboService:
                 continue
             messages = {row["id"]: normalise(row["text"]) for row in rows}
             parsed = await self._parse_rows(messages)
+            self._working.update(row["id"] for row in rows)
             for row in rows:
                 await limit.acquire()
                 task = asyncio.create_task(self._process_guarded(row, messages[row["id"]], parsed.get(row["id"]),
@@ -207,7 +209,7 @@ class WeiboService:
         """Keeps this worker's inbox leases alive while it works on them (a decision can take
         longer than a lease); a worker that dies stops renewing and its rows go to another."""
         while True:
-            await self._db(box.renew_leases, self.factory, self.worker_id)
+            await self._db(box.renew_leases, self.factory, self.worker_id, sorted(self._working))
             self.heartbeats.beat("leases")
             await asyncio.sleep(box.LEASE_SECONDS / 3)
 
@@ -245,6 +247,7 @@ class WeiboService:
                 log.exception("could not record the failure of inbox %s; it is retried when its lease expires",
                               row["id"])
         finally:
+            self._working.discard(row["id"])
             limit.release()
 
     async def process(self, row: Dict[str, Any], message: NormalisedText,
