@@ -270,6 +270,13 @@ def test_four_fans_with_the_same_question_get_four_replies_weibo_does_not_see_as
     asyncio.run(main())
     sent = [c["form"]["comment"] for c in standin.received(COMMENT_REPLY)]
     assert len(sent) == 4 and all(s.endswith("X5 售价 2999 元起。") for s in sent)
+    from sqlalchemy import select
+
+    from bot.store.tables import outbox
+
+    with factory() as session:
+        recorded = session.execute(select(outbox.c.text)).scalars().all()
+    assert sorted(recorded) == sorted(sent)  # the outbox holds what Weibo got
     assert all(a != b for a, b in zip(sent, sent[1:]))  # never the same text twice in a row
     assert _open_tickets(factory) == []
 

@@ -228,6 +228,12 @@ def mark_retry(factory: Factory, outbox_id: int, delay: float, error: str, text:
         session.execute(update(outbox).where(outbox.c.id == outbox_id).values(**values))
 
 
+def set_text(factory: Factory, outbox_id: int, text: str) -> None:
+    """The reply goes out in another wording (a lead-in against Weibo's repeat rule): record it first."""
+    with factory.begin() as session:
+        session.execute(update(outbox).where(outbox.c.id == outbox_id).values(text=text))
+
+
 def mark_undelivered(session: Session, outbox_id: int, status: str, error: str) -> None:
     """Inside the caller's transaction (which also opens the ticket): a reply done with without
     being sent, `failed` (Weibo refused it, or every retry failed) or `uncertain` (sent, and no

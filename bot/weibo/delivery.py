@@ -117,8 +117,9 @@ class Delivery:
         try:
             if row["channel"] == COMMENT:
                 text = row["text"]
-                if text == self._last_comment:
-                    text = self._variant(text) or text
+                if text == self._last_comment and self._variant(text):
+                    text = self._variant(text)
+                    await self._db(box.set_text, self.factory, row["id"], text)  # the outbox says what was sent
                 await self.client.reply_comment(row["comment_id"], row["post_id"], text)
                 self._last_comment = text
             else:
