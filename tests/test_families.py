@@ -335,3 +335,12 @@ def test_a_question_about_another_months_activity_is_not_answered_with_this_mont
 def test_a_handoff_goes_to_the_department_of_what_it_is_about(triage, text, department):
     o = outcome(triage, text, channel="dm")
     assert (o.action, o.department) == ("handoff", department), o
+
+
+@pytest.mark.parametrize("covered,near_miss", [
+    ("周五的优惠券在哪领", "周五的券没抢到，能给我补发一张吗"),  # a reissue the entry never offers
+    ("转发抽奖几点截止", "转发抽奖现在一共有多少人参加了"),  # a head count the entry never gives
+])
+def test_a_near_miss_of_reissue_or_head_count_is_handed_off(triage, covered, near_miss):
+    assert outcome(triage, covered).action == "answer", covered
+    assert outcome(triage, near_miss).action == "handoff", near_miss
