@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Mapping, Sequence
+from functools import wraps
+from typing import Any, Callable, Mapping, Sequence
 
 from bot.answering import answer_questions, follow_up_query
 from bot.faq.index import FaqIndex, Match
@@ -116,21 +117,17 @@ def _alarm(message: NormalisedText) -> bool:
                 or any(TOPIC_ALARM.search(t) or MALFUNCTION.search(t) for t in topics))
 
 
-def decide(
-    message: NormalisedText,
-    channel: str,
-    nlu: NluResult,
-    matches: Sequence[Match],
-    now: datetime,
-    settings: DecideSettings = DecideSettings(),
-    part_matches: Mapping[str, Sequence[Match]] | None = None,
-    faq: FaqIndex | None = None,
-) -> Outcome:
-    """Exactly one outcome for one message; see docs/architecture.md for the rules in prose."""
-    outcome = _decide(message, channel, nlu, matches, now, settings, part_matches, faq)
-    if outcome.action == HANDOFF_ACTION:
-        return replace(outcome, department=_owner_by_content(message.text, outcome.department))
-    return outcome
+def _routed(decide_once: Callable[..., Outcome]) -> Callable[..., Outcome]:
+    """Applies `_owner_by_content` to the handoff the rules below decide."""
+
+    @wraps(decide_once)
+    def decide_routed(message: NormalisedText, *args: Any, **kwargs: Any) -> Outcome:
+        outcome = decide_once(message, *args, **kwargs)
+        if outcome.action == HANDOFF_ACTION:
+            return replace(outcome, department=_owner_by_content(message.text, outcome.department))
+        return outcome
+
+    return decide_routed
 
 
 def _owner_by_content(text: str, department: str | None) -> str | None:
@@ -146,7 +143,8 @@ def _owner_by_content(text: str, department: str | None) -> str | None:
     return department
 
 
-def _decide(
+@_routed
+def decide(
     message: NormalisedText,
     channel: str,
     nlu: NluResult,
@@ -156,6 +154,7 @@ def _decide(
     part_matches: Mapping[str, Sequence[Match]] | None = None,
     faq: FaqIndex | None = None,
 ) -> Outcome:
+    """Exactly one outcome for one message; see docs/architecture.md for the rules in prose."""
     intent, confidence = nlu.top_real_intent()
     intent_info = info(intent)
     best = matches[0] if matches else None
