@@ -48,3 +48,22 @@ def test_a_failing_loop_is_restarted_with_backoff_and_its_failures_are_counted()
     assert len(runs) == 3 and pauses == [0.5, 1.0]
     assert beats.report()["deliver"]["restarts"] == 2
     assert "database is locked" in beats.report()["deliver"]["last_error"]
+
+
+def test_the_health_check_is_503_while_starting_and_when_a_loop_is_stale():
+    from types import SimpleNamespace
+
+    from bot.weibo.channel import health_report
+
+    clock = Clock()
+    beats = Heartbeats(clock)
+    beats.register("process", 30)
+    beats.register("deliver", 30)
+    service = SimpleNamespace(heartbeats=beats, ready=False, worker_id="host:1:abc")
+    assert health_report(service)[1] == 503 and health_report(service)[0]["status"] == "starting"
+    service.ready = True
+    assert health_report(service)[1] == 200
+    clock.now += 31
+    beats.beat("process")  # the delivery loop is stuck
+    body, status = health_report(service)
+    assert (status, body["status"], body["stale_loops"]) == (503, "stale", ["deliver"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict
+from typing import Any, Awaitable, Callable, Dict, Tuple
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -42,6 +42,19 @@ def validate_push(raw: bytes) -> Dict[str, Any]:
     if body.get("data") is not None and not isinstance(body["data"], dict):
         raise ValueError("`data` must be a JSON object")
     return body
+
+
+def health_report(service: Any) -> Tuple[Dict[str, Any], int]:
+    """The health check's body and status: 503 while warming up (pushes are already stored, but a
+    load balancer should wait) and when a background loop has not completed a pass in time (it is
+    stuck or keeps failing)."""
+    loops = service.heartbeats.report()
+    if not service.ready:
+        return {"status": "starting", "loops": loops}, 503
+    stale = service.heartbeats.stale()
+    if stale:
+        return {"status": "stale", "stale_loops": stale, "loops": loops}, 503
+    return {"status": "ok", "worker": service.worker_id, "loops": loops}, 200
 
 
 class WeiboInput(InputChannel):
@@ -103,15 +116,8 @@ class WeiboInput(InputChannel):
 
         @hook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
-            # 503 while warming up (pushes are already stored, but a load balancer should wait) and
-            # when a background loop has not completed a pass in time (it is stuck or keeps failing).
-            loops = service.heartbeats.report()
-            if not service.ready:
-                return response.json({"status": "starting", "loops": loops}, status=503)
-            stale = service.heartbeats.stale()
-            if stale:
-                return response.json({"status": "stale", "stale_loops": stale, "loops": loops}, status=503)
-            return response.json({"status": "ok", "worker": service.worker_id, "loops": loops})
+            body, status = health_report(service)
+            return response.json(body, status=status)
 
         @hook.route("/webhook", methods=["GET"])
         async def url_check(request: Request) -> HTTPResponse:
