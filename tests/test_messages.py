@@ -93,7 +93,15 @@ def test_a_retry_with_a_variant_text_sends_the_variant(factory):
     assert (again["text"], again["attempts"]) == ("亲，价格 2999 元", 2)
 
 
-def test_rows_caught_sending_by_a_crash_are_never_resent(factory):
+def test_rows_a_live_worker_is_sending_are_left_alone(factory):
+    box.enqueue_reply(factory, "r1", {"channel": "dm", "receiver_id": "1", "text": "hi"})
+    box.claim_due(factory, 5)
+    assert box.recover_after_crash(factory) == []  # another worker starting now must not flag them
+    assert box.counts(factory)["outbox"] == {"sending": 1}
+
+
+def test_rows_caught_sending_by_a_crash_are_never_resent(factory, monkeypatch):
+    monkeypatch.setattr(box, "SEND_DEADLINE_SECONDS", 0.0)  # the worker died at once
     box.enqueue_reply(factory, "r1", {"channel": "dm", "receiver_id": "1", "text": "hi"})
     box.claim_due(factory, 5)
     [stuck] = box.recover_after_crash(factory)

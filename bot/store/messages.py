@@ -36,6 +36,8 @@ from bot.store.tables import (
 Factory = "sessionmaker[Session]"
 BACKOFF_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0, 15.0, 60.0)
 MAX_SEND_ATTEMPTS = 6
+# A claimed reply is sent (client time-out 5 s) and marked well within this; past it, its worker died.
+SEND_DEADLINE_SECONDS = 15.0
 MAX_PROCESS_ATTEMPTS = 3
 # How long a claimed inbox row is a worker's own unless renewed: a live worker renews its leases
 # every LEASE_SECONDS / 3 (bot.weibo.service), so only a dead or stuck one loses its rows, and
@@ -196,9 +198,10 @@ def claim_due(factory: Factory, limit: int) -> List[Dict[str, Any]]:
     with factory.begin() as session:
         ids = session.execute(select(outbox.c.id).where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now)
                               .order_by(outbox.c.id).limit(limit)).scalars().all()
+        deadline = now + timedelta(seconds=SEND_DEADLINE_SECONDS)
         taken = [i for i in ids if session.execute(update(outbox).where(
             outbox.c.id == i, outbox.c.status == PENDING
-        ).values(status=SENDING, attempts=outbox.c.attempts + 1)).rowcount == 1]
+        ).values(status=SENDING, attempts=outbox.c.attempts + 1, send_deadline=deadline)).rowcount == 1]
         if not taken:
             return []
         return [dict(r) for r in session.execute(select(outbox).where(outbox.c.id.in_(taken))
@@ -244,11 +247,13 @@ def mark_undelivered(session: Session, outbox_id: int, status: str, error: str) 
 
 
 def recover_after_crash(factory: Factory) -> List[Dict[str, Any]]:
-    """Replies caught mid-send by a crash may have reached Weibo: never resend, flag them."""
+    """Replies a dead worker left mid-send (still `sending` past their deadline) may have reached
+    Weibo: never resend, flag them. Replies live workers are sending now are not touched."""
+    left = (outbox.c.status == SENDING) & ((outbox.c.send_deadline < utcnow()) | outbox.c.send_deadline.is_(None))
     with factory.begin() as session:
-        rows = [dict(r) for r in session.execute(select(outbox).where(outbox.c.status == SENDING)).mappings().all()]
+        rows = [dict(r) for r in session.execute(select(outbox).where(left)).mappings().all()]
         if rows:
-            session.execute(update(outbox).where(outbox.c.status == SENDING).values(
+            session.execute(update(outbox).where(outbox.c.id.in_([r["id"] for r in rows]), left).values(
                 status=UNCERTAIN, last_error="interrupted while sending; not resent"))
         return rows
 

@@ -106,9 +106,10 @@ ticket_events = Table(
 #   worker crashed or hung) is claimed again by anyone; after MAX_PROCESS_ATTEMPTS it is done with a
 #   ticket, never dropped. inbox_events keeps each row's history (done, retry, gave_up).
 # outbox.status: pending -> sending -> sent | failed | uncertain
-#   `idempotency_key` is unique, so a reply is queued at most once per message; a row found in
-#   `sending` after a crash may or may not have reached Weibo, so it becomes `uncertain` and goes
-#   to a human instead of being sent a second time.
+#   `idempotency_key` is unique, so a reply is queued at most once per message; a row still in
+#   `sending` past its `send_deadline` was left by a worker that died mid-send: it may or may not
+#   have reached Weibo, so it becomes `uncertain` and goes to a human instead of being sent a
+#   second time. Rows other live workers are sending are left alone.
 RECEIVED, PROCESSING, DONE, FAILED = "received", "processing", "done", "failed"
 PENDING, SENDING, SENT, UNCERTAIN = "pending", "sending", "sent", "uncertain"
 
@@ -164,6 +165,8 @@ outbox = Table(
     Column("last_error", Text, nullable=False, server_default=text("''")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("sent_at", DateTime(timezone=True), nullable=True),
+    # A row still `sending` after this was left by a worker that died mid-send (see SEND_DEADLINE_SECONDS).
+    Column("send_deadline", DateTime(timezone=True), nullable=True),
     CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'uncertain')", name="ck_outbox_status"),
     Index("ix_outbox_due", "status", "next_attempt_at"),
 )

@@ -27,6 +27,7 @@ from bot.weibo.variants import LeadIns, vary
 log = logging.getLogger(__name__)
 FALLBACK_DEPARTMENT = "after_sales"  # first-line team for messages the bot could not classify
 DELIVERY_BATCHES_IN_FLIGHT = 8
+RECOVER_EVERY_SECONDS = 10.0
 # A reply that will not be sent again: its outbox status and the reason on its ticket.
 UNDELIVERED = {UncertainError: (UNCERTAIN, "delivery_uncertain"), PermanentError: (FAILED, "delivery_rejected")}
 T = TypeVar("T")
@@ -71,7 +72,8 @@ class Delivery:
         self._outbox_event.set()
 
     def recover(self) -> None:
-        """At start: replies caught mid-send by a crash may have reached Weibo; a human checks each."""
+        """Replies a dead worker left mid-send may have reached Weibo; a human checks each. Run at
+        start and every RECOVER_EVERY_SECONDS, so a worker's crash is noticed while others run on."""
         for row in box.recover_after_crash(self.factory):
             self._ticket_for_reply(row, "delivery_uncertain", "interrupted while sending")
 
@@ -79,11 +81,15 @@ class Delivery:
         """Claimed batches are sent concurrently (up to DELIVERY_BATCHES_IN_FLIGHT): a new reply
         does not wait for the previous batch's slowest send and its bookkeeping."""
         in_flight: set = set()
+        recovered_at = asyncio.get_running_loop().time()  # start() has just recovered
         try:
             while True:
                 self._outbox_event.clear()  # before the claim, as in the process loop
                 if len(in_flight) >= DELIVERY_BATCHES_IN_FLIGHT:
                     await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                if asyncio.get_running_loop().time() - recovered_at > RECOVER_EVERY_SECONDS:
+                    recovered_at = asyncio.get_running_loop().time()
+                    await self._db(self.recover)
                 rows = await self._db(box.claim_due, self.factory, 20)
                 self.heartbeats.beat("deliver")
                 if rows:
