@@ -123,7 +123,8 @@ def _resolve(text: str, intent: str | None, confidence: float, matches: Sequence
                      matches=found)
     if best is None or best.score < settings.match_threshold:
         return _Part(text, intent, confidence, department, reason=R_NOT_COVERED, matches=found)
-    if best.entry.intent != intent and info(best.entry.intent) is not None and info(best.entry.intent).kind != FAQ:
+    entry_info = info(best.entry.intent)
+    if best.entry.intent != intent and entry_info is not None and entry_info.kind != FAQ:
         # An acknowledgement ("感谢您的建议"), not an answer: it never answers a question of another topic.
         return _Part(text, intent, confidence, department, reason=R_NOT_COVERED, matches=found)
     if not best.entry.answerable_at(now):

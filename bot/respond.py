@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.faq.model import COMMENT, DM
 from bot.nlu.result import NluResult
 from bot.store.decisions import HUMAN_TAKEOVER, Decision, record
+from bot.store.queue import reply_target
 from bot.text import normalise
 from bot.triage import Inbound, Triage
 from bot.weibo.api import INPUT_CHANNEL
@@ -72,7 +73,7 @@ class LiveMessage:
 
     @property
     def reply_target(self) -> Dict[str, str]:
-        return {"receiver_id": self.fan_id, **{k: str(self.facts[k]) for k in ("cid", "post_id") if self.facts.get(k)}}
+        return reply_target(self.fan_id, self.facts)
 
 
 @dataclass(frozen=True)

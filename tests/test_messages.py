@@ -93,10 +93,15 @@ def test_a_retry_with_a_variant_text_sends_the_variant(factory):
     assert (again["text"], again["attempts"]) == ("亲，价格 2999 元", 2)
 
 
+def _recover(factory) -> list:
+    with factory.begin() as session:
+        return box.recover_sends(session)
+
+
 def test_rows_a_live_worker_is_sending_are_left_alone(factory):
     box.enqueue_reply(factory, "r1", {"channel": "dm", "receiver_id": "1", "text": "hi"})
     box.claim_due(factory, 5)
-    assert box.recover_after_crash(factory) == []  # another worker starting now must not flag them
+    assert _recover(factory) == []  # another worker starting now must not flag them
     assert box.counts(factory)["outbox"] == {"sending": 1}
 
 
@@ -104,7 +109,7 @@ def test_rows_caught_sending_by_a_crash_are_never_resent(factory, monkeypatch):
     monkeypatch.setattr(box, "SEND_DEADLINE_SECONDS", 0.0)  # the worker died at once
     box.enqueue_reply(factory, "r1", {"channel": "dm", "receiver_id": "1", "text": "hi"})
     box.claim_due(factory, 5)
-    [stuck] = box.recover_after_crash(factory)
+    [stuck] = _recover(factory)
     assert stuck["idempotency_key"] == "r1"
     assert box.claim_due(factory, 5) == []
     assert box.counts(factory)["outbox"] == {"uncertain": 1}
@@ -148,3 +153,15 @@ def test_a_worker_renews_only_the_leases_of_rows_it_is_still_working_on(factory)
     time.sleep(1.1)  # the unrenewed lease runs out: its row goes to the next claim
     [again] = box.claim_inbound(factory, 10, "w2")
     assert (again["id"], again["attempts"]) == (second["id"], 2)
+
+
+def test_recovery_runs_its_per_row_work_once_in_the_same_transaction(factory, monkeypatch):
+    monkeypatch.setattr(box, "SEND_DEADLINE_SECONDS", 0.0)
+    box.enqueue_reply(factory, "r1", {"channel": "dm", "receiver_id": "1", "text": "hi"})
+    box.claim_due(factory, 5)
+    seen = []
+    with factory.begin() as session:
+        box.recover_sends(session, lambda s, row: seen.append((s is session, row["idempotency_key"])))
+    with factory.begin() as session:
+        assert box.recover_sends(session, lambda s, row: seen.append(row)) == []  # already flagged
+    assert seen == [(True, "r1")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 import yaml
 
 from bot.serve import endpoints_yaml
@@ -30,6 +31,17 @@ def test_a_conversation_is_stored_replaced_and_forgotten_once_idle(factory):
     clock.now += 1801  # dm-1 idle for 3601 s, dm-2 for 1801 s
     assert store.purge() == 1
     assert sorted(store) == ["dm-2"]
+
+
+def test_a_lookup_after_a_membership_test_sees_a_write_made_between(factory):
+    store = SqlTrackers(factory.kw["bind"], ttl_seconds=3600)
+    store["dm-1"] = '{"events": [1]}'
+    assert "dm-1" in store  # Rasa's order: a membership test, then the lookup ...
+    store["dm-1"] = '{"events": [1, 2]}'  # ... and a write in between wins
+    assert store["dm-1"] == '{"events": [1, 2]}'
+    assert "dm-2" not in store
+    with pytest.raises(KeyError):
+        store["dm-2"]
 
 
 def test_rasa_builds_the_store_from_our_endpoints_and_reads_back_a_tracker(tmp_path):

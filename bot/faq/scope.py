@@ -64,9 +64,9 @@ _SHORT_DATE = re.compile(r"(?<![\d.])(1[0-2]|0?[1-9])\.(3[01]|[12]\d|0?[1-9])(?!
 _LONG_DATE = re.compile(r"(1[0-2]|0?[1-9])\s*月\s*(3[01]|[12]\d|0?[1-9])\s*[日号](?:\s*(?:至|到|-|~)\s*(3[01]|[12]\d|0?[1-9])\s*[日号])?")
 
 
-def _dates(text: str) -> set:
-    """The days of the year a text names, as "m-d"."""
-    days = {f"{int(m)}-{int(d)}" for m, d in _SHORT_DATE.findall(text)}
+def _dates(text: str, short: List[Tuple[str, str]]) -> set:
+    """The days of the year a text names, as "m-d" (`short`: its "10.18" forms, found already)."""
+    days = {f"{int(m)}-{int(d)}" for m, d in short}
     for month, first, last in _LONG_DATE.findall(text):
         end = int(last) if last else int(first)
         days |= {f"{int(month)}-{day}" for day in range(int(first), max(int(first), end) + 1)}
@@ -76,9 +76,9 @@ def _dates(text: str) -> set:
 _MONTH = re.compile(r"(?<![\d.])(1[0-2]|0?[1-9])\s*月")
 
 
-def _months(text: str) -> set:
-    """The months a text names ("10月那次抽奖", "10.18"), each as its number."""
-    return {str(int(m)) for m in _MONTH.findall(text)} | {d.split("-")[0] for d in _dates(text)}
+def _months(text: str, dates: set) -> set:
+    """The months a text names ("10月那次抽奖", and those of its `dates`), each as its number."""
+    return {str(int(m)) for m in _MONTH.findall(text)} | {d.split("-")[0] for d in dates}
 
 
 def _memory_key(match: re.Match) -> str:
@@ -127,10 +127,12 @@ def specifics(text: str) -> Dict[str, set]:
     rest = _MEMORY.sub(" ", text)  # "8+256" is a configuration, not a storage size or an amount
     storage = {f"{n}{u[0].lower()}" for n, u in _STORAGE.findall(rest)}
     storage |= {key.split("+")[1] + ("" if key.endswith("t") else "g") for key in memory}
+    short = _SHORT_DATE.findall(text)
+    dates = _dates(text, short)
     return {
-        "version": set(_VERSION.findall(text)) - {f"{m}.{d}" for m, d in _SHORT_DATE.findall(text)},
-        "date": _dates(text),
-        "month": _months(text),
+        "version": set(_VERSION.findall(text)) - {f"{m}.{d}" for m, d in short},
+        "date": dates,
+        "month": _months(text, dates),
         "memory": memory,
         "storage": storage,
         "product": products,

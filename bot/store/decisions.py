@@ -16,12 +16,12 @@ from typing import Any, Callable, Dict, List
 from sqlalchemy.orm import Session
 
 from bot.errors import InputError
+from bot.outcome import HANDOFF_ACTION
 from bot.store import queue
 from bot.store.messages import Lease, finish_leased
 from bot.store.queue import NewTicket
 
 Factory = "sessionmaker[Session]"
-HANDOFF = "handoff"
 HUMAN_TAKEOVER = "human_takeover"
 
 
@@ -73,11 +73,11 @@ def apply(session: Session, decision: Decision) -> Applied:
         held = queue.open_ticket_id(session, ticket.channel, ticket.conversation_id)
         if held is not None:
             # A human holds this conversation: the message joins their ticket, the bot stays silent.
-            queue.submit_in(session, replace(ticket, reason=HUMAN_TAKEOVER))
+            queue.attach(session, held, replace(ticket, reason=HUMAN_TAKEOVER))
             return Applied(f"{HUMAN_TAKEOVER}/{department}", held, None)
-        if decision.action == HANDOFF:
-            return Applied(f"{HANDOFF}/{department}", queue.submit_in(session, replace(ticket, reason=decision.reason)),
-                           decision.reply)
+        if decision.action == HANDOFF_ACTION:
+            opened = queue.open_new(session, replace(ticket, reason=decision.reason))
+            return Applied(f"{HANDOFF_ACTION}/{department}", opened, decision.reply)
     return Applied(f"{decision.action}/{department}", None, decision.reply)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -246,16 +246,22 @@ def mark_undelivered(session: Session, outbox_id: int, status: str, error: str) 
     session.execute(update(outbox).where(outbox.c.id == outbox_id).values(status=status, last_error=error[:2000]))
 
 
-def recover_after_crash(factory: Factory) -> List[Dict[str, Any]]:
-    """Replies a dead worker left mid-send (still `sending` past their deadline) may have reached
-    Weibo: never resend, flag them. Replies live workers are sending now are not touched."""
+def recover_sends(session: Session,
+                  on_row: Callable[[Session, Dict[str, Any]], None] | None = None) -> List[Dict[str, Any]]:
+    """Inside the caller's transaction: replies a dead worker left mid-send (still `sending` past
+    their deadline) may have reached Weibo: never resend, flag them, and run `on_row` (the human's
+    ticket) for each. Replies live workers are sending now are not touched; of two workers
+    recovering at once, only the one whose update takes a row runs `on_row` for it."""
     left = (outbox.c.status == SENDING) & ((outbox.c.send_deadline < utcnow()) | outbox.c.send_deadline.is_(None))
-    with factory.begin() as session:
-        rows = [dict(r) for r in session.execute(select(outbox).where(left)).mappings().all()]
-        if rows:
-            session.execute(update(outbox).where(outbox.c.id.in_([r["id"] for r in rows]), left).values(
-                status=UNCERTAIN, last_error="interrupted while sending; not resent"))
-        return rows
+    flagged = []
+    for row in [dict(r) for r in session.execute(select(outbox).where(left)).mappings().all()]:
+        if session.execute(update(outbox).where(outbox.c.id == row["id"], left).values(
+                status=UNCERTAIN, last_error="interrupted while sending; not resent")).rowcount != 1:
+            continue
+        if on_row is not None:
+            on_row(session, row)
+        flagged.append(row)
+    return flagged
 
 
 def next_due_in(factory: Factory) -> float | None:

@@ -57,6 +57,15 @@ class NewTicket:
     draft_reply: str = ""  # the bot's answer for the questions the FAQ covers, for the operator to edit
 
 
+# Where an operator's reply goes: the fan, plus the comment (and its post) when it came from one.
+REPLY_TARGET_KEYS = ("cid", "post_id")
+
+
+def reply_target(receiver_id: str, source: Dict[str, Any]) -> Dict[str, str]:
+    """The reply target of a message from `source` (its metadata or stored payload)."""
+    return {"receiver_id": str(receiver_id), **{k: str(source[k]) for k in REPLY_TARGET_KEYS if source.get(k)}}
+
+
 def _event(session: Session, ticket_id: int, kind: str, actor: str, from_status: str | None,
            to_status: str | None, detail: str = "") -> int:
     return session.execute(insert(ticket_events).values(
@@ -81,23 +90,37 @@ def open_ticket_id(session: Session, channel: str, conversation_id: str) -> int 
     return session.execute(_OPEN_TICKET, {"channel": channel, "conversation": conversation_id}).scalar_one_or_none()
 
 
+def _check_department(new: NewTicket) -> None:
+    if new.department not in DEPARTMENTS:
+        raise QueueError(f"unknown department {new.department!r}: use one of {', '.join(DEPARTMENTS)}")
+
+
 def submit_in(session: Session, new: NewTicket) -> int:
     """Inside the caller's transaction: open a ticket, or attach the message to the conversation's
     open ticket; returns its id. IntegrityError when another writer opened one meanwhile (retry)."""
-    if new.department not in DEPARTMENTS:
-        raise QueueError(f"unknown department {new.department!r}: use one of {', '.join(DEPARTMENTS)}")
     existing = open_ticket_id(session, new.channel, new.conversation_id)
-    if existing is not None:
-        _add_message(session, existing, new.fan_id, new.original_text, new.normalised_text)
-        session.execute(update(tickets).where(
-            tickets.c.id == existing, tickets.c.priority < new.priority
-        ).values(priority=new.priority))
-        latest = {"updated_at": utcnow()}
-        if new.reply_target:
-            latest["reply_target"] = json.dumps(new.reply_target, ensure_ascii=False)
-        session.execute(update(tickets).where(tickets.c.id == existing).values(**latest))
-        _event(session, existing, "message_attached", new.fan_id, None, None, new.reason)
-        return existing
+    return open_new(session, new) if existing is None else attach(session, existing, new)
+
+
+def attach(session: Session, ticket_id: int, new: NewTicket) -> int:
+    """Inside the caller's transaction: the message joins open ticket `ticket_id` (same conversation)."""
+    _check_department(new)
+    _add_message(session, ticket_id, new.fan_id, new.original_text, new.normalised_text)
+    session.execute(update(tickets).where(
+        tickets.c.id == ticket_id, tickets.c.priority < new.priority
+    ).values(priority=new.priority))
+    latest = {"updated_at": utcnow()}
+    if new.reply_target:
+        latest["reply_target"] = json.dumps(new.reply_target, ensure_ascii=False)
+    session.execute(update(tickets).where(tickets.c.id == ticket_id).values(**latest))
+    _event(session, ticket_id, "message_attached", new.fan_id, None, None, new.reason)
+    return ticket_id
+
+
+def open_new(session: Session, new: NewTicket) -> int:
+    """Inside the caller's transaction: a new ticket for a conversation that has no open one
+    (IntegrityError when another writer opened one meanwhile: retry, and it attaches)."""
+    _check_department(new)
     now = utcnow()
     ticket_id = session.execute(insert(tickets).values(
         channel=new.channel, fan_id=new.fan_id, conversation_id=new.conversation_id,

@@ -74,8 +74,11 @@ class Delivery:
     def recover(self) -> None:
         """Replies a dead worker left mid-send may have reached Weibo; a human checks each. Run at
         start and every RECOVER_EVERY_SECONDS, so a worker's crash is noticed while others run on."""
-        for row in box.recover_after_crash(self.factory):
-            self._ticket_for_reply(row, "delivery_uncertain", "interrupted while sending")
+        def ticket(session: Session, row: Dict[str, Any]) -> None:
+            self._ticket_for_reply_in(session, row, "delivery_uncertain", "interrupted while sending")
+
+        queue.in_transaction(self.factory, lambda session: box.recover_sends(session, ticket),
+                             "the replies a dead worker left")
 
     async def loop(self) -> None:
         """Claimed batches are sent concurrently (up to DELIVERY_BATCHES_IN_FLIGHT): a new reply
@@ -104,7 +107,7 @@ class Delivery:
                     pass
         finally:
             for task in in_flight:
-                task.cancel()  # rows caught mid-send stay `sending`: uncertain after a restart, never resent
+                task.cancel()  # rows caught mid-send stay `sending`: uncertain past their deadline, never resent
 
     async def deliver_batch(self, rows: List[Dict[str, Any]]) -> None:
         """Send claimed replies together and mark the delivered ones sent in one transaction."""
@@ -123,8 +126,9 @@ class Delivery:
         try:
             if row["channel"] == COMMENT:
                 text = row["text"]
-                if text == self._last_comment and self._variant(text):
-                    text = self._variant(text)
+                variant = self._variant(text) if text == self._last_comment else None
+                if variant:
+                    text = variant
                     await self._db(box.set_text, self.factory, row["id"], text)  # the outbox says what was sent
                 await self.client.reply_comment(row["comment_id"], row["post_id"], text)
                 self._last_comment = text
@@ -160,10 +164,6 @@ class Delivery:
             box.mark_undelivered(session, row["id"], status, error)
             self._ticket_for_reply_in(session, row, reason, error)
 
-    def _ticket_for_reply(self, row: Dict[str, Any], reason: str, error: str) -> None:
-        queue.in_transaction(self.factory, lambda session: self._ticket_for_reply_in(session, row, reason, error),
-                             f"the failure of reply {row['id']}")
-
     def _ticket_for_reply_in(self, session: Session, row: Dict[str, Any], reason: str, error: str) -> None:
         if row.get("ticket_id"):
             # An operator's reply: their own ticket waits again, with the reason on it.
@@ -172,8 +172,7 @@ class Delivery:
         department = FALLBACK_DEPARTMENT
         original = row["text"]
         conversation = row["receiver_id"]
-        target = {"receiver_id": row["receiver_id"],
-                  **({"cid": row["comment_id"], "post_id": row["post_id"]} if row.get("comment_id") else {})}
+        target = queue.reply_target(row["receiver_id"], {"cid": row.get("comment_id"), "post_id": row.get("post_id")})
         if row.get("inbox_id"):
             inbound = session.execute(select(inbox).where(inbox.c.id == row["inbox_id"])).mappings().one()
             department = parse_outcome(inbound["outcome"])[1] or department

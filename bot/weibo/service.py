@@ -25,10 +25,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import LeaseLost
 from bot.faq.model import COMMENT, DM
+from bot.intents import IGNORE
+from bot.outcome import HANDOFF_ACTION, R_EMPTY
 from bot.respond import OUTCOME_KEY, REPORT_METADATA
 from bot.store import decisions, queue
 from bot.store import messages as box
-from bot.store.decisions import HANDOFF, Decision
+from bot.store.decisions import Decision
 from bot.text import NormalisedText, normalise
 from bot.weibo.api import (
     COMMENT_MAX_CHARS,
@@ -255,7 +257,7 @@ class WeiboService:
         """Decide on one leased inbox row and commit the decision; every row ends with one outcome."""
         lease = box.Lease.of(row)
         if message.is_empty:
-            decision: Decision | None = Decision("ignore", reason="empty")
+            decision: Decision | None = Decision(IGNORE, reason=R_EMPTY)
         else:
             decision, error = await self._decide(row, message, parse_data)
             if decision is None:
@@ -279,7 +281,7 @@ class WeiboService:
         collector = CollectingOutputChannel()
         metadata = {"channel": row["channel"], "inbox_id": row["id"], REPORT_METADATA: True, "original_text": row["text"],
                     "conversation_id": row["conversation_id"], "message_id": str(row["id"]),
-                    "fan_id": row["sender_id"], **{k: payload[k] for k in ("cid", "post_id") if k in payload}}
+                    "fan_id": row["sender_id"], **{k: payload[k] for k in queue.REPLY_TARGET_KEYS if k in payload}}
         try:
             await asyncio.wait_for(self._handler(UserMessage(
                 message.text, collector, f"{row['channel']}-{row['sender_id']}", parse_data=parse_data,
@@ -296,9 +298,8 @@ class WeiboService:
 
     def _to_human(self, row: Dict[str, Any], normalised: str, reason: str) -> Decision:
         """The decision when the bot could not decide: the first-line team takes the message."""
-        payload = json.loads(row["payload"] or "{}")
-        target = {"receiver_id": row["sender_id"], **{k: str(payload[k]) for k in ("cid", "post_id") if payload.get(k)}}
-        return Decision(HANDOFF, FALLBACK_DEPARTMENT, None, reason, queue.NewTicket(
+        target = queue.reply_target(row["sender_id"], json.loads(row["payload"] or "{}"))
+        return Decision(HANDOFF_ACTION, FALLBACK_DEPARTMENT, None, reason, queue.NewTicket(
             channel=row["channel"], fan_id=row["sender_id"], conversation_id=f"{row['channel']}:{row['conversation_id']}",
             department=FALLBACK_DEPARTMENT, reason=reason, original_text=row["text"], normalised_text=normalised,
             priority=1, reply_target=target))

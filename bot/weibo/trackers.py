@@ -52,23 +52,31 @@ class SqlTrackers(MutableMapping):
         self.ttl_seconds = ttl_seconds
         self._clock = clock
         self._purged_at = 0.0
+        self._just_read: tuple | None = None  # (sender, tracker) of the last membership test
         trackers.create(engine, checkfirst=True)  # a SQLite file of its own has no migrations run on it
 
     def __getitem__(self, sender: str) -> str:
-        with self.engine.connect() as conn:
-            value = conn.execute(_GET, {"sender": sender}).scalar()
+        # Rasa asks `sender in store` and then `store[sender]` with no await between: the row the
+        # membership test read serves the lookup that follows, instead of a second SELECT.
+        found, self._just_read = self._just_read, None
+        if found is not None and found[0] == sender:
+            return found[1]
+        value = self._read(sender)
         if value is None:
             raise KeyError(sender)
         return value
 
     def __contains__(self, sender: object) -> bool:
-        try:
-            self[str(sender)]
-        except KeyError:
-            return False
-        return True
+        value = self._read(str(sender))
+        self._just_read = (str(sender), value) if value is not None else None
+        return value is not None
+
+    def _read(self, sender: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(_GET, {"sender": sender}).scalar()
 
     def __setitem__(self, sender: str, serialised: str) -> None:
+        self._just_read = None
         now = self._clock()
         with self.engine.begin() as conn:
             # Rasa's lock store serialises the messages of one conversation: no two writers here.
@@ -79,6 +87,7 @@ class SqlTrackers(MutableMapping):
                 conn.execute(_PURGE, {"cutoff": now - self.ttl_seconds})
 
     def __delitem__(self, sender: str) -> None:
+        self._just_read = None
         with self.engine.begin() as conn:
             conn.execute(delete(trackers).where(trackers.c.sender_id == sender))
 
