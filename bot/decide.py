@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from bot.answering import answer_questions, follow_up_query
 from bot.faq.index import FaqIndex, Match
-from bot.faq.model import COMMENT
+from bot.faq.model import COMMENT, FaqEntry
 from bot.faq.scope import PRODUCT_DEPARTMENT
 from bot.intents import FAQ, HANDOFF, IGNORE, SOCIAL, info
 from bot.nlu.result import PERSONAL_DATA_LABELS, NluResult
@@ -27,6 +27,7 @@ from bot.outcome import (
     PRIORITY_NORMAL,
     R_COMPLAINT,
     R_EMPTY,
+    R_FAQ,
     R_IGNORE,
     R_INTENT,
     R_LOW_CONFIDENCE,
@@ -43,6 +44,7 @@ from bot.outcome import (
 from bot.questions import asks, split_questions
 from bot.signals import (
     ABOUT_US,
+    ADDRESS_FORM,
     ADDRESSED,
     AFTER_UPDATE,
     ANGER,
@@ -50,6 +52,7 @@ from bot.signals import (
     CHAIN_ALARM,
     CHAIN_TOPIC,
     COMMAND,
+    CREDENTIALS,
     DEVICE,
     ESCALATION,
     FAN_CALL,
@@ -69,12 +72,14 @@ from bot.signals import (
     SAFETY_INCIDENT,
     SCAM_REPORT,
     SELF_HELP,
+    SELLING,
     SHIPPING,
     SPAM,
     SPECIFIC,
     SUGGESTION,
     SURE_SPAM,
     TOPIC_ALARM,
+    TRADE_IN,
 )
 from bot.text import NormalisedText
 
@@ -130,6 +135,14 @@ def _routed(decide_once: Callable[..., Outcome]) -> Callable[..., Outcome]:
     return decide_routed
 
 
+def _credentials_entry(text: str, matches: Sequence[Match]) -> FaqEntry | None:
+    """The retrieved entry that speaks of the very credential the fan was asked for, if any."""
+    asked = set(CREDENTIALS.findall(text))
+    if not asked or not asks(text, nominal=False):  # a public warning ("凡是要验证码的都是诈骗") asks nothing
+        return None
+    return next((m.entry for m in matches if asked & set(CREDENTIALS.findall(m.entry.answer))), None)
+
+
 def _owner_by_content(text: str, department: str | None) -> str | None:
     """What the message is about settles who owns a handoff where the topic words mislead the
     classifier: a problem that stayed after a system update is R&D's, a late shipment logistics',
@@ -172,8 +185,13 @@ def decide(
     if SCAM_REPORT.search(text):
         # Lotteries and coupons are marketing's: a fake prize in our name is theirs to answer.
         owner = "marketing" if PRIZE.search(text) else _second_opinion(nlu, skip=("spam_ad",)) or "pr"
+        warning = _credentials_entry(text, matches)
+        if warning is not None:
+            # "让我填银行卡号和验证码，是你们发的吗": the manual says we never ask for them.
+            return Outcome(ANSWER, owner, R_FAQ, warning.reply(channel, now), intent, confidence, warning.id)
         return handoff(owner, R_INTENT, intent, confidence, PRIORITY_ELEVATED)
-    if (intent == "spam_ad" and confidence >= SURE_SPAM) or (COMMAND.match(text) and not QUESTION.search(text)):
+    if (intent == "spam_ad" and confidence >= SURE_SPAM) or (COMMAND.match(text) and not QUESTION.search(text)) \
+            or SELLING.search(text):
         return Outcome(IGNORE, None, R_IGNORE, None, intent, confidence)
     if _alarm(message):
         return handoff("pr", R_COMPLAINT, intent, confidence, PRIORITY_HIGH)
@@ -188,7 +206,7 @@ def decide(
     if thanks_only and (intent_info is None or intent_info.kind != HANDOFF):
         return Outcome(SOCIAL, None, R_SOCIAL, SOCIAL_REPLIES["thanks"] if channel != COMMENT else None,
                        intent, confidence)
-    about_us = OUR_NAMES.search(text) or ADDRESSED.search(text)
+    about_us = OUR_NAMES.search(text) or ADDRESSED.search(text) or TRADE_IN.search(text)
     if ((intent == "compare_competitor" and not ABOUT_US.search(text)) or (RIVAL_LOOKUP in nlu.lookups and not about_us)) \
             and not (intent_info is not None and intent_info.kind == HANDOFF and confidence >= settings.intent_threshold):
         # Another brand's phone, nothing of ours: not for this account.
@@ -221,7 +239,8 @@ def decide(
     # "照你们说的删了指纹重录了，还是慢，咋回事": read as thanks, yet it asks about a problem.
     polite_problem = intent in ("greet", "thanks") and PROBLEM.search(text) and asks(text, nominal=False)
     if polite_problem or small_talk and ((low_confidence and (strong or SUGGESTION.search(text)))
-                       or (OUR_NAMES.search(text) or OUR_BUSINESS.search(text)) and asks(text, nominal=False)
+                       or (OUR_NAMES.search(ADDRESS_FORM.sub("", text)) or OUR_BUSINESS.search(text))
+                       and asks(text, nominal=False)
                        or (about_us and PROBLEM.search(text) and not RESOLVED.search(text))):
         # Taken for small talk, yet it reads like a manual question, asks something of our products or
         # business (not "小编今天心情怎么样"), reports a problem with them or makes a wish: a human looks.

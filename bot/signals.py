@@ -15,7 +15,7 @@ ESCALATION = re.compile(
 )
 # A device that burned, smoked or swelled. Told calmly ("冒烟了，人没事，怎么送修") it is a repair for
 # after-sales, first in line; told in alarm, or in public as a warning, it is PR's (INTENSITY).
-SAFETY_INCIDENT = re.compile(r"冒烟|冒了点烟|冒了烟|爆炸|起火|自燃|炸了|鼓包|鼓起来|烫伤|火花|着火|烧焦|烧了")
+SAFETY_INCIDENT = re.compile(r"电池.{0,4}鼓|后盖.{0,4}鼓|冒烟|冒了点烟|冒了烟|爆炸|起火|自燃|炸了|鼓包|鼓起来|烫伤|火花|着火|烧焦|烧了")
 INTENSITY = re.compile(r"吓死|吓人|吓坏|差点|危险|隐患|说法|受伤|烧到|烧着|烧了个|炸|孩子|小孩|宝宝|必须|怎么敢|"
                        r"[!！]{2,}|[?？]{2,}|第[二三四五六七八九十\d]+例|又一例")
 # Harm to a person from a device: a safety incident when a device of ours is named.
@@ -38,7 +38,7 @@ TOPIC_ALARM = re.compile(r"质量|品质|投诉|维权|翻车|避雷|避坑|差�
 # A device that does not work as it should: reported, not asked about.
 _MALFUNCTION = (r"坏|故障|不行|没法|无法|失败|异常|卡顿|卡死|发烫|烫|断|闪退|黑屏|死机|耗电|掉电|充不|不可用|用不了|失效|不灵|"
                 r"失灵|没动静|没反应|不响|没声|没有声|无声|听不到|听不见|读不出|识别不了|不识别|不显示|碎|裂|鼓起|膨胀|变形|"
-                r"顶开|顶起|bug")
+                r"顶开|顶起|掉线|断线|断网|连不上|连接不上|bug")
 MALFUNCTION = re.compile(_MALFUNCTION, re.IGNORECASE)
 # Words that make a statement about a topic a report of a problem rather than small talk.
 # "不错", "没错", "差不多", "出差", "差点" are not problems.
@@ -68,6 +68,14 @@ RIVAL_LOOKUP = "rival_brand"  # the lookup table of other brands (data/nlu/looku
 OUR_NAMES = re.compile(r"云雀|yunque|x5|a3|buds|watch\s*s|(?<![a-z])care\+|天枢", re.IGNORECASE)
 # Words that speak to the account itself.
 ADDRESSED = re.compile(r"你们|贵司|小编|官博|云雀")
+# Our trade-in: a fan naming the rival phone they trade in is still asking about our business.
+TRADE_IN = re.compile(r"以旧换新|换新|旧机|旧手机|估价|回收|折价|抵扣")
+# The account called by a pet name ("小云雀在吗", "云雀小编摸鱼了吗"): the words name nothing we sell.
+ADDRESS_FORM = re.compile(r"小云雀|云雀小编|云雀君|云雀酱|云雀官博|云雀宝宝|云雀家小编")
+# Selling a service under our posts (水军, 刷量): spam, even where it borrows a complaint's words ("控评").
+SELLING = re.compile(r"接单|价格美丽|价格优惠|量大从优|有需要的私|需要的私|有意私聊|欢迎咨询|诚信经营")
+# What a scam asks for; an entry that says we never ask for it answers a fan who got such a request.
+CREDENTIALS = re.compile(r"验证码|银行卡|密码")
 # A wish for something we do not offer ("求出个曜石黑", "希望出小屏版"): a suggestion for product.
 SUGGESTION = re.compile(r"求出|希望出|建议出|出个|出一款|出一个|再出|能不能出|可以出|建议|希望能|希望你们|希望可以")
 # Words of our business: text with none of them and no confident intent is not for this account.

@@ -31,8 +31,14 @@ _NO_WORDS = _EMPTY_REPOST_TEXTS | _CHAIN_ONLY_TEXTS  # in a chain, neither says 
 # Own words that only echo the quoted post ("同问", "+1"): the question is the quoted one.
 _ECHO_TOKEN = (r"同问|同求|求处理|求解决|求帮忙|帮帮忙|求助|蹲后续|求后续|坐等后续|等后续|\+1|\+10086|顶一?下?|顶上去|蹲一?[个下]?|蹲蹲|求官方回复|求官方回答|求回复|求回答|求解答|求告知|"
                r"官方快?回复一?下?|官方快回|官方回答一?下?|小编回复一?下?|小编快回|一个官方回复|官方回复|我也想知道|我也想问|"
-               r"我也是|我也一样|一样的问题|同样的问题|问题同上|一样|mark|码住|up|dd|在线等|急急急|急|求求了|求|同|1")
+               r"我也是|我的也是|我也一样|我也遇到了|我也有这个问题|一样的问题|同样的问题|问题同上|一样|帮朋友问一?下?|替朋友问一?下?|"
+               r"帮[我他她]问一?下?|mark|码住|up|dd|在线等|急急急|急|求求了|求|同|1")
 _ECHO = re.compile(rf"^(?:(?:{_ECHO_TOKEN})[!！?？~～。.，,\s]*)+$", re.IGNORECASE)
+# Short own words that point at the quoted post ("我的也是这样，该怎么办", "后盖呢"): they mean
+# nothing alone, so the quoted words come first and the fan's follow-up after them.
+_POINTS_BACK = re.compile(r"^.{0,6}(?:这样|这个问题|这种情况|同样|也是|也这样|也遇到|也有)|^.{1,6}呢[?？]?$|"
+                          r"^(?:那|请问|所以)?(?:该|要)?(?:怎么办|咋办|咋整|怎么解决|怎么弄)[?？]?$")
+_MAX_POINTING_CHARS = 16
 # "…多少钱？谢谢" : thanks after a question says nothing about its topic.
 _TRAILING_THANKS = re.compile(r"[,，.。!！\s]*(?:谢谢|感谢|多谢|thx|thanks|thank you)[啦了呀哈啊～~!！。.\s]*$", re.IGNORECASE)
 _CHAIN_SEGMENT = re.compile(r"//\s*@([^:：]{1,30})[:：]")
@@ -105,8 +111,8 @@ def _quoted_question(chain: str) -> str:
     return ""
 
 
-# "Pro版" / "pro款" with no model before it: X5 Pro is our only Pro.
-_BARE_PRO = re.compile(r"(?<![a-z0-9])(?<![a-z0-9] )pro(?=\s*(?:版|款|的))", re.IGNORECASE)
+# "Pro版" / "pro款" with no model before it ("双12 pro版", not "X5 pro版"): X5 Pro is our only Pro.
+_BARE_PRO = re.compile(r"(?<![a-z])(?<![a-z] )(?<![a-z]\d)(?<![a-z]\d )pro(?=\s*(?:版|款|的))", re.IGNORECASE)
 
 
 def _clean(text: str) -> str:
@@ -153,6 +159,9 @@ def normalise(raw: str) -> NormalisedText:
     elif chain and (not own or _ECHO.match(own)):
         # Nothing of their own ("//@A: 同问//@B: 问题") or only an echo: the quoted question is theirs.
         own = _quoted_question(chain) or own
+    elif chain and len(own) <= _MAX_POINTING_CHARS and _POINTS_BACK.search(own):
+        quoted = _quoted_question(chain)
+        own = f"{quoted}，{own}" if quoted else own
     own = _strip_salutation(own)
     return NormalisedText(
         text=own,

@@ -131,7 +131,7 @@ def test_the_same_question_about_another_brand_gets_nothing(triage, ours, rival)
 
 
 @pytest.mark.parametrize("text", ["有个自称云雀官方客服的人加我，说我中奖了要先交手续费，是真的吗",
-                                  "收到私信说是云雀工作人员，让我报验证码退款，可信吗"])
+                                  "收到私信说是云雀工作人员，让我先转一笔保证金再退款，可信吗"])
 def test_a_fan_asking_whether_a_scam_in_our_name_is_real_gets_a_human(triage, text):
     assert outcome(triage, text).action == "handoff"
 
@@ -344,3 +344,48 @@ def test_a_handoff_goes_to_the_department_of_what_it_is_about(triage, text, depa
 def test_a_near_miss_of_reissue_or_head_count_is_handed_off(triage, covered, near_miss):
     assert outcome(triage, covered).action == "answer", covered
     assert outcome(triage, near_miss).action == "handoff", near_miss
+
+
+@pytest.mark.parametrize("covered,near_miss", [
+    ("七天无理由退货怎么申请", "手机拆封激活了，还能七天无理由退货吗"),
+    ("X5防水吗", "X5修过一次屏，修完还防水吗"),
+    ("云雀客服电话多少", "帮我查查圆通的客服电话"),
+    ("粉丝见面会在哪办", "粉丝见面会有广州场吗"),
+    ("保外换电池多少钱", "Watch S2的表带断了，换一根多少钱"),
+])
+def test_a_near_miss_of_activation_repair_another_company_city_or_price_is_handed_off(triage, covered, near_miss):
+    assert outcome(triage, covered, channel="dm").action == "answer"
+    assert outcome(triage, near_miss, channel="dm").action == "handoff"
+
+
+@pytest.mark.parametrize("text", [
+    "+1 我的也是//@路人甲:X5更新以后蓝牙老是断开",
+    "我的也是这样 怎么办//@路人乙:A3用了半个月屏幕上有条绿线",
+])
+def test_me_too_behind_a_repost_reports_the_quoted_problem(triage, text):
+    assert outcome(triage, text).action == "handoff"
+
+
+def test_a_plan_to_buy_later_is_a_statement_not_a_question(triage):
+    assert outcome(triage, "等双12 X5降价了再入手[doge]").action != "answer"
+
+
+def test_two_questions_split_by_a_space_are_each_checked(triage):
+    # 长焦 is in the manual; 主摄 pixels are not: the whole message goes to a human.
+    assert outcome(triage, "pro几倍长焦 前摄多少像素", channel="dm").action == "handoff"
+
+
+@pytest.mark.parametrize("text", ["有人私信说我中奖了，要我发银行卡号和验证码才能领，是你们发的吗",
+                                  "收到私信说是云雀工作人员，让我报验证码退款，可信吗"])
+def test_a_fan_asked_for_a_code_or_bank_card_in_our_name_is_told_we_never_ask(triage, text):
+    o = outcome(triage, text, channel="dm")
+    assert o.action == "answer" and "验证码" in o.reply
+
+
+@pytest.mark.parametrize("text", ["刷转发刷评论接单，价格美丽，需要的私", "小云雀晚上好，你们那边下雨了吗"])
+def test_selling_services_and_chat_with_the_account_by_its_pet_name_get_no_ticket(triage, text):
+    assert outcome(triage, text).action in ("ignore", "social")
+
+
+def test_a_trade_in_of_a_rival_phone_is_our_business(triage):
+    assert outcome(triage, "我想用旧的华为P40以旧换新，能估多少钱", channel="dm").action == "handoff"

@@ -101,6 +101,18 @@ def test_non_text_input_becomes_empty(bad):
     ("X5 Pro版多少钱", "X5 Pro版多少钱"),
     ("A3 pro版有吗", "A3 pro版有吗"),
     ("iPhone pro的", "iPhone pro的"),
+    ("双12 pro版降多少", "双12 X5 Pro版降多少"),
 ])
 def test_a_bare_pro_is_our_only_pro(raw, text):
+    assert normalise(raw).text == text
+
+
+@pytest.mark.parametrize("raw, text", [
+    ("+1 我的也是//@甲:升级后蓝牙老断", "升级后蓝牙老断"),
+    ("帮朋友问一下//@乙:X5 Pro和X5差在哪", "X5 Pro和X5差在哪"),
+    ("后盖呢//@丙:X5换屏多少钱", "X5换屏多少钱，后盖呢"),
+    ("我的也是这样，怎么办//@丁:屏幕有条绿线", "屏幕有条绿线，我的也是这样,怎么办"),
+    ("哈哈哈//@戊:X5多少钱", "哈哈哈"),
+])
+def test_own_words_that_point_back_at_the_quoted_post_are_read_with_it(raw, text):
     assert normalise(raw).text == text
