@@ -138,7 +138,7 @@ def _routed(decide_once: Callable[..., Outcome]) -> Callable[..., Outcome]:
 def _credentials_entry(text: str, matches: Sequence[Match]) -> FaqEntry | None:
     """The retrieved entry that speaks of the very credential the fan was asked for, if any."""
     asked = set(CREDENTIALS.findall(text))
-    if not asked or not asks(text, nominal=False):  # a public warning ("凡是要验证码的都是诈骗") asks nothing
+    if not asked or not split_questions(text):  # a public warning ("凡是要验证码的都是诈骗") asks nothing
         return None
     return next((m.entry for m in matches if asked & set(CREDENTIALS.findall(m.entry.answer))), None)
 

@@ -25,7 +25,7 @@ _SPACE_BREAK = re.compile(r"(?<=[\u4e00-\u9fff!！?？~～…])\s+(?=[\u4e00-\u9
 # "不了" asks in "去不了?" but reports in "用不了" / "受不了".
 _PARTICLE_END = re.compile(r"(?:吗|嘛|么|呢|不|没|没有|否|么样|(?<![用受免少])不了|伐|冇|咩|未)[\s~～。.!！…]*$")
 _WH = re.compile(
-    r"怎么|怎样|怎么样|咋|如何|多少|几[个天年月号点次台种块元折期寸倍克瓦档]|几多|什么|啥|哪|谁|为何|为什么|是否|能否|可否|"
+    r"怎么|怎样|怎么样|咋|如何|多少|多钱|几[个天年月号点次台种块元折期寸倍克瓦档]|几多|什么|啥|哪|谁|为何|为什么|是否|能否|可否|"
     r"有没有|有无|能不能|可不可以|可以不|行不行|会不会|是不是|要不要|用不用|需不需要|支不支持|有冇|係咪|点样|点解|"
     r"边度|几时|几耐|乜嘢|多久|多长时间|多大|多重|多快|多高|多远|何时|求问|请问|想问|想知道|问一?下|咨询|请教|求解|"
     r"求告知|求科普|求推荐|求回复|求解答|麻烦告诉|告诉我|介绍一下|说一下|说下|讲一下|科普一下|查一下|帮忙看|帮我看|"
@@ -38,6 +38,9 @@ _STATEMENT = re.compile(
     r"好看|不错|真香|牛|棒|赞|加油|好用|满意|感动|期待|再下手|再入手|再买|再入|准备买|打算买|冲了"
 )
 _SHORT_QUERY_CHARS = 12
+# A bare plea after a question ("学生买X5能减多少 求告知", "附近哪有维修点 咋查") adds no question.
+_BARE_ASK = re.compile(r"^(?:求告知|求解答|求回复|求科普|求解|求助|在线等|急|急急急|谢谢|咋查|怎么查|在哪查|咋弄|怎么弄|咋整|"
+                       r"怎么办|咋办|有人知道吗|谁知道)[?？!！~～。.\s]*$")
 _UNIT_ASKED = re.compile(r"几([期年寸])")
 # "我是学生" / "我在深圳" is context for the question that follows, not a query of its own.
 _SELF = re.compile(r"^(?:我|本人|俺|咱)")
@@ -108,6 +111,9 @@ def _split(text: str) -> Tuple[str, ...]:
     product = ""
     sentences = _clauses(text)
     for sentence in sentences:
+        if parts and _BARE_ASK.match(sentence):
+            parts[-1] = f"{parts[-1]}，{sentence}"
+            continue
         pieces = [p for p in _CLAUSE.split(sentence) if p.strip()]
         asking = [asks(p, nominal=False) for p in pieces]
         lead = next((i for i, a in enumerate(asking) if a), len(pieces))

@@ -87,8 +87,9 @@ RESOLVED = re.compile(r"终于.{0,6}(?:不|好|正常)|点个?赞|解决了|修�
 SELF_HELP = frozenset({"ask_troubleshoot", "ask_known_issue"})
 # A problem still there after a system update ("系统也是最新版了，还是烫"): the system's, R&D's.
 AFTER_UPDATE = re.compile(r"(?:升级|更新|升)(?:了|完|到|过)?.{0,10}(?:系统|版本|最新)|系统.{0,6}最新|最新版|升完级|升级完|更新完")
-# An order that should have shipped and has not: logistics', whatever product it names.
-LATE_SHIPMENT = re.compile(r"待发货|还没发货|还不发货|没发货|迟迟不发|还没发出|一直不发|不给发货")
+# An order that should have shipped and has not, or when one ships: logistics', whatever product it names.
+LATE_SHIPMENT = re.compile(r"待发货|还没发货|还不发货|没发货|迟迟不发|还没发出|一直不发|不给发货|还没发(?![布现言])|"
+                           r"(?:多久|什么时候|啥时候|几天|何时|几时)(?:能|会|可以|才)?发货")
 SHIPPING = re.compile(r"寄到|寄给|邮寄|寄来|寄出|发货|快递|物流|收货")
 # Prizes and coupons (marketing's activities).
 PRIZE = re.compile(r"抽中|中奖|抽奖|奖品|领奖|优惠券|福利")

@@ -330,6 +330,8 @@ def test_a_question_about_another_months_activity_is_not_answered_with_this_mont
 @pytest.mark.parametrize("text, department", [
     ("系统已经升到最新版了，玩一会儿游戏还是烫得厉害", "rnd"),  # stayed after the update: the system's
     ("11月中旬在商城订的X5 Pro，到现在还是待发货", "orders_logistics"),  # late shipment, whatever the product
+    ("X5 Pro 1TB说月底前发，都过了我的还没发", "orders_logistics"),
+    ("X5 Pro 1TB今天下单什么时候能发货", "orders_logistics"),  # the promise ran out: when it ships
     ("我抽中了Buds 3，能寄到学校吗", "marketing"),  # a prize's delivery
 ])
 def test_a_handoff_goes_to_the_department_of_what_it_is_about(triage, text, department):

@@ -25,6 +25,8 @@ def test_several_questions_are_split_and_later_ones_inherit_the_product(text, ex
     "商城下单后一般多久发货?急用",  # a remark beside a question is context
     "X5电池保修几年?看评论有人说两年 真的假的",
     "还有货吗",  # 还有 here is a verb, not the connector
+    "A3换电池多少钱 求告知",  # a bare plea after a question adds none
+    "门店在哪 咋查",
 ])
 def test_one_question_with_context_stays_one(text):
     assert len(split_questions(text)) == 1
@@ -35,7 +37,7 @@ def test_statements_before_a_question_are_its_context():
 
 
 @pytest.mark.parametrize("text", ["发布会直播看完了", "新买的表带到了", "以旧换新的款刚收到", "我想买A3",
-                                  "刚给爸妈各买了一台A3 开心"])
+                                  "刚给爸妈各买了一台A3 开心", "等双12降价再入手"])
 def test_statements_ask_nothing(text):
     assert is_statement(text)
 
@@ -54,3 +56,7 @@ def test_a_question_about_a_number_of_installments_or_years_has_a_topic():
     from bot.questions import split_questions
 
     assert split_questions("X5有几个颜色,12+512多少钱,能分几期") == ["X5有几个颜色", "12+512多少钱", "X5 能分几期"]
+
+
+def test_a_price_asked_as_duo_qian_is_a_question():
+    assert split_questions("屏幕碎了 换个屏多钱") == ["屏幕碎了，换个屏多钱"]
