@@ -7,6 +7,7 @@ import time
 import pytest
 import requests
 
+from bot.weibo.actions_call import ActionCaller
 from tests.helpers import BIN, free_port, start, stop, wait_http
 
 
@@ -25,23 +26,12 @@ def action_server(faq_copy, tmp_path):
 
 def _responses(base: str, text: str, intent: str, channel: str = "dm", sender: str = "fan-1",
                metadata: dict | None = None, input_channel: str = "weibo") -> list:
-    latest = {
-        "text": text,
-        "intent": {"name": intent, "confidence": 0.95},
-        "intent_ranking": [{"name": intent, "confidence": 0.95}],
-        "entities": [],
-        "metadata": {"channel": channel, **(metadata or {})},
-    }
-    body = {
-        "next_action": "action_answer_faq",
-        "sender_id": sender,
-        "tracker": {"sender_id": sender, "slots": {}, "latest_message": latest,
-                    "events": [{"event": "user", "text": text, "parse_data": latest, "input_channel": input_channel}],
-                    "paused": False, "followup_action": None, "active_loop": {},
-                    "latest_action_name": "action_listen"},
-        "domain": {"version": "3.1", "intents": [intent], "actions": ["action_answer_faq"]},
-        "version": "3.6.2",
-    }
+    """The action server's answer to the body Rasa and the Weibo channel send (bot/weibo/actions_call.py)."""
+    caller = ActionCaller(f"{base}/webhook", {}, input_channel, timeout=30)
+    parse = {"intent": {"name": intent, "confidence": 0.95}, "intent_ranking": [{"name": intent, "confidence": 0.95}],
+             "entities": []}
+    body = caller.request(sender, text, parse, {"channel": channel, **(metadata or {})})
+    body["next_action"] = "action_answer_faq"
     response = requests.post(f"{base}/webhook", json=body, timeout=30)
     response.raise_for_status()
     return response.json()["responses"]
@@ -136,3 +126,27 @@ def test_the_actions_do_not_load_tensorflow_or_rasa_nlu():
     probe = "import sys, actions.actions; print('tensorflow' in sys.modules, 'rasa.nlu' in sys.modules)"
     out = subprocess.run([str(BIN / "python"), "-c", probe], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_the_weibo_channel_reaches_the_action_with_the_rule_of_the_intent(action_server):
+    import asyncio
+    from pathlib import Path
+
+    from bot.respond import OUTCOME_KEY, REPORT_METADATA
+    from bot.weibo.actions_call import rule_actions
+
+    base, _ = action_server
+    caller = ActionCaller(f"{base}/webhook", rule_actions(Path("data/rules.yml")), "weibo", timeout=30)
+    parse = {"intent": {"name": "ask_warranty", "confidence": 0.95}, "entities": [],
+             "intent_ranking": [{"name": "ask_warranty", "confidence": 0.95}]}
+
+    async def run() -> list:
+        try:
+            return await caller.run("dm-1", "X5保修多久", parse, {"channel": "dm", REPORT_METADATA: True})
+        finally:
+            await caller.close()
+
+    uttered = asyncio.run(run())
+    assert caller.action_for(parse) == "action_answer_faq"
+    reports = [r["custom"][OUTCOME_KEY] for r in uttered if OUTCOME_KEY in (r.get("custom") or {})]
+    assert reports and reports[0]["action"] == "answer" and "1 年" in reports[0]["reply"], uttered

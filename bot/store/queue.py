@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Sequence, TypeVar
 
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +24,7 @@ from bot.store.tables import (
     CLAIMED,
     CLOSED,
     DISMISSED,
+    OPEN_SQL,
     OPEN_STATUSES,
     STATUSES,
     WAITING,
@@ -83,7 +84,7 @@ def _add_message(session: Session, ticket_id: int, author: str, original: str, n
 # Asked for every fan message (is a human holding the conversation?): built once, compiled once.
 _OPEN_TICKET = select(tickets.c.id).where(tickets.c.channel == bindparam("channel"),
                                           tickets.c.conversation_id == bindparam("conversation"),
-                                          tickets.c.status.in_(OPEN_STATUSES))
+                                          text(OPEN_SQL))  # the partial index's own predicate
 
 
 def open_ticket_id(session: Session, channel: str, conversation_id: str) -> int | None:

@@ -33,7 +33,8 @@ from sqlalchemy import (
 WAITING, CLAIMED, ANSWERED, CLOSED, DISMISSED = "waiting", "claimed", "answered", "closed", "dismissed"
 STATUSES = (WAITING, CLAIMED, ANSWERED, CLOSED, DISMISSED)
 OPEN_STATUSES = (WAITING, CLAIMED, ANSWERED)
-_OPEN_SQL = "status IN ('waiting', 'claimed', 'answered')"
+# Literal, not bound: only then can SQLite and PostgreSQL use the partial index below for a lookup.
+OPEN_SQL = "status IN ('waiting', 'claimed', 'answered')"
 
 metadata = MetaData()
 
@@ -66,8 +67,8 @@ tickets = Table(
         "channel",
         "conversation_id",
         unique=True,
-        sqlite_where=text(_OPEN_SQL),
-        postgresql_where=text(_OPEN_SQL),
+        sqlite_where=text(OPEN_SQL),
+        postgresql_where=text(OPEN_SQL),
     ),
 )
 

@@ -88,8 +88,9 @@ class WeiboInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         from bot.store.db import make_engine, make_session_factory, migrate
         from bot.weibo import rasa_speedups
+        from bot.weibo.actions_call import RULES_FILE, ActionCaller, rule_actions
         from bot.weibo.client import WeiboClient
-        from bot.weibo.service import WeiboService
+        from bot.weibo.service import DECIDE_TIMEOUT_SECONDS, WeiboService
         from bot.weibo.variants import FILE_NAME as LEAD_INS_FILE
 
         rasa_speedups.install()
@@ -97,9 +98,12 @@ class WeiboInput(InputChannel):
         migrate(self.settings.database_url)
         factory = make_session_factory(make_engine(self.settings.database_url))
         client = WeiboClient(self.settings.weibo_api_base, self.settings.weibo_access_token)
+        actions = ActionCaller(f"http://127.0.0.1:{self.settings.actions_port}/webhook",
+                               rule_actions(self.settings.faq_dir.parent / RULES_FILE), INPUT_CHANNEL,
+                               timeout=DECIDE_TIMEOUT_SECONDS)
         self.service = service = WeiboService(factory, client, self.settings.weibo_poll_seconds, self.poll_comments,
                                               self.settings.weibo_backfill_hours,
-                                              lead_ins=self.settings.faq_dir / LEAD_INS_FILE)
+                                              lead_ins=self.settings.faq_dir / LEAD_INS_FILE, actions=actions)
         hook = Blueprint("weibo_webhook", __name__)
 
         @hook.listener("after_server_start")

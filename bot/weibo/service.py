@@ -32,6 +32,7 @@ from bot.store import decisions, queue
 from bot.store import messages as box
 from bot.store.decisions import Decision
 from bot.text import NormalisedText, normalise
+from bot.weibo.actions_call import ActionCaller
 from bot.weibo.api import (
     COMMENT_MAX_CHARS,
     COMMENTS_MENTIONS,
@@ -93,8 +94,9 @@ class WeiboService:
 
     def __init__(self, factory: sessionmaker[Session], client: WeiboClient, poll_seconds: float,
                  poll_comments: bool = True, backfill_hours: float = 0.0, lead_ins: Path | None = None,
-                 worker_id: str | None = None) -> None:
+                 worker_id: str | None = None, actions: ActionCaller | None = None) -> None:
         self.factory = factory
+        self.actions = actions  # the direct path to the action server for parsed messages
         self.worker_id = worker_id or new_worker_id()
         self.heartbeats = Heartbeats()
         self.delivery = Delivery(factory, client, self.heartbeats, lead_ins)
@@ -128,6 +130,8 @@ class WeiboService:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.client.close()
+        if self.actions is not None:
+            await self.actions.close()
 
     # ------------------------------------------------------------------ pushes
     async def accept_push(self, body: Dict[str, Any]) -> str:
@@ -274,7 +278,8 @@ class WeiboService:
 
     async def _decide(self, row: Dict[str, Any], message: NormalisedText,
                       parse_data: Dict[str, Any] | None) -> tuple:
-        """Rasa's run of the action for this message: (its decision or None, the error if any)."""
+        """The action's run for this message (bot/weibo/actions_call.py for a parsed one, Rasa's own
+        path otherwise): (its decision or None, the error if any)."""
         from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
         payload = json.loads(row["payload"] or "{}")
@@ -282,9 +287,14 @@ class WeiboService:
         metadata = {"channel": row["channel"], "inbox_id": row["id"], REPORT_METADATA: True, "original_text": row["text"],
                     "conversation_id": row["conversation_id"], "message_id": str(row["id"]),
                     "fan_id": row["sender_id"], **{k: payload[k] for k in queue.REPLY_TARGET_KEYS if k in payload}}
+        sender = f"{row['channel']}-{row['sender_id']}"
         try:
+            if parse_data is not None and self.actions is not None:
+                uttered = await asyncio.wait_for(self.actions.run(sender, message.text, parse_data, metadata),
+                                                 DECIDE_TIMEOUT_SECONDS)
+                return reported_decision(uttered), ""
             await asyncio.wait_for(self._handler(UserMessage(
-                message.text, collector, f"{row['channel']}-{row['sender_id']}", parse_data=parse_data,
+                message.text, collector, sender, parse_data=parse_data,
                 input_channel=INPUT_CHANNEL, metadata=metadata)), DECIDE_TIMEOUT_SECONDS)
         except asyncio.TimeoutError:
             return None, f"no decision within {DECIDE_TIMEOUT_SECONDS:.0f} s"
