@@ -43,9 +43,15 @@ lint: $(STAMP)
 cross-validate: $(STAMP)
 	$(BIN)/rasa test nlu --cross-validation --folds 5 --config config.yml --nlu data/nlu --domain domain.yml --out results
 
+# Every figure of the speed issue in one run: training, FAQ retrieval, batch triage (whole process,
+# one process, naive loop), live p95 at 20 in flight and at a steady 100 DMs a second (with cold start
+# and each process's resident memory after the run).
 bench: $(MODEL_STAMP)
+	$(BIN)/python scripts/bench_train.py
 	$(BIN)/python scripts/bench_faq.py
 	$(BIN)/python scripts/bench_triage.py
+	$(BIN)/python scripts/load_weibo.py --messages 1000 --in-flight 20
+	$(BIN)/python scripts/load_weibo.py --messages 2000 --rate 100
 	$(BIN)/python scripts/eval_retrieval.py ../shared/eval/dev.jsonl
 
 load: $(MODEL_STAMP)

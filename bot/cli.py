@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Dict, List, Sequence
 
-from bot.errors import BotError
+from bot.errors import BotError, InputError
 
 EXAMPLES: Dict[str, str] = {
     "train": "example: bot train",
@@ -148,27 +148,33 @@ def _open_queue(settings):
     return make_session_factory(make_engine(settings.database_url))
 
 
-def _run_triage(path: Path, batch_size: int, on_batch: Callable | None = None, now=None) -> List:
+def _run_triage(path: Path, batch_size: int, on_batch: Callable | None = None, now=None,
+                workers: int = 1) -> List:
+    """The decisions (bot.batch.Settled) of every message of a JSON-lines file, in order."""
+    from bot.batch import settle_batches
     from bot.triage import read_jsonl
 
-    settings = _settings()
-    triage, _ = _triage_engine(settings, now)
     errors: List[str] = []
 
     def report(exc: BotError) -> None:
         errors.append(str(exc))
         print(f"{path}: skipped {exc}", file=sys.stderr)
 
-    with path.open(encoding="utf-8") as handle:
-        items = list(read_jsonl(handle, report))
+    try:
+        with path.open(encoding="utf-8") as handle:
+            items = list(read_jsonl(handle, report))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it ({exc.strerror}); give a JSON-lines file, e.g. data/eval/tuning.jsonl") \
+            from exc
+    triage, _ = _triage_engine(_settings(), now)  # after the input is read: a bad path fails at once
     progress = None
     if sys.stderr.isatty():
         from tqdm import tqdm
 
         progress = tqdm(total=len(items), unit="msg", file=sys.stderr)
     results = []
-    for start in range(0, len(items), batch_size):
-        chunk = triage.run(items[start : start + batch_size])
+    batches = (items[start : start + batch_size] for start in range(0, len(items), batch_size))
+    for chunk in settle_batches(triage, batches, workers):
         if on_batch:
             on_batch(chunk)
         results.extend(chunk)
@@ -181,7 +187,6 @@ def _run_triage(path: Path, batch_size: int, on_batch: Callable | None = None, n
 
 def cmd_triage(args: argparse.Namespace) -> int:
     from bot.store.queue import submit
-    from bot.triage import is_handoff
 
     factory = None if args.dry_run else _open_queue(_settings())
 
@@ -189,14 +194,14 @@ def cmd_triage(args: argparse.Namespace) -> int:
         if factory is None:
             return
         for item in chunk:
-            if is_handoff(item):
-                submit(factory, item.ticket())
+            if item.ticket is not None:
+                submit(factory, item.ticket)
 
-    results = _run_triage(Path(args.input), args.batch_size, enqueue, _now(args.now))
+    results = _run_triage(Path(args.input), args.batch_size, enqueue, _now(args.now), args.workers)
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     try:
         for item in results:
-            out.write(json.dumps(item.record(), ensure_ascii=False) + "\n")
+            out.write(json.dumps(item.record, ensure_ascii=False) + "\n")
     finally:
         if out is not sys.stdout:
             out.close()
@@ -207,9 +212,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from bot.evaluate import by_group, precision_coverage_curve, score
 
     path = Path(args.labelled)
-    results = _run_triage(path, args.batch_size, now=_now(args.now))
+    results = _run_triage(path, args.batch_size, now=_now(args.now), workers=args.workers)
     cases = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    records = [r.record() for r in results]
+    records = [r.record for r in results]
     report = score(cases, records)
     figures = report.figures()
     curve = precision_coverage_curve(cases, records)
@@ -274,6 +279,7 @@ def cmd_db_migrate(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     from bot.cli_queue import EXAMPLES as QUEUE_EXAMPLES
+    from bot.settings import available_cores
 
     EXAMPLES.update(QUEUE_EXAMPLES)
     parser = argparse.ArgumentParser(prog="bot", description="Fan-service assistant for @云雀手机.")
@@ -307,6 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="write results here (default: standard output)")
     p.add_argument("--dry-run", action="store_true", help="do not write tickets to the queue")
     p.add_argument("--batch-size", type=int, default=512)
+    p.add_argument("--workers", type=int, default=available_cores(),
+                   help="processes deciding batches (default: the cores available, %(default)s here)")
     p.add_argument("--now", metavar="ISO", help="decide as at this Beijing time (activities start and end), "
                    "e.g. 2026-12-01T18:00")
 
@@ -314,6 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("labelled")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--batch-size", type=int, default=512)
+    p.add_argument("--workers", type=int, default=1, help="processes deciding batches (default: %(default)s)")
     p.add_argument("--now", metavar="ISO", help="replay the set at the Beijing time it was labelled, "
                    "e.g. 2026-12-01T18:00 (default: now)")
     p.add_argument("--curve", action="store_true", help="print the precision-coverage curve over the answer threshold")

@@ -82,3 +82,8 @@ class Settings:
             actions_port=_int(env, "BOT_ACTIONS_PORT", 5055),
             console_port=_int(env, "BOT_CONSOLE_PORT", 8000),
         )
+
+
+def available_cores() -> int:
+    """The cores this process may run on (a container's share, not the host's count)."""
+    return max(1, len(os.sched_getaffinity(0)))

@@ -37,6 +37,30 @@ from tests.helpers import BIN, free_port, start, stop, wait_http  # noqa: E402
 SECRET, TOKEN = "load-secret", "load-token"
 
 
+def process_tree_rss(pid: int) -> list:
+    """(command, resident MB) of a process and all its descendants, from /proc."""
+    children: dict = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        children.setdefault(int(fields["PPid"]), []).append(int(status.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        todo.extend(children.get(current, []))
+        try:
+            fields = dict(line.split(":\t", 1) for line in Path(f"/proc/{current}/status").read_text().splitlines()
+                          if ":\t" in line)
+            cmd = Path(f"/proc/{current}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        name = " ".join(part.decode(errors="replace").rsplit("/", 1)[-1] for part in cmd[:3] if part)
+        out.append((name, int(fields.get("VmRSS", "0 kB").split()[0]) / 1024))
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=1000)
@@ -54,9 +78,11 @@ def main() -> int:
     env = {"WEIBO_APP_SECRET": SECRET, "WEIBO_ACCESS_TOKEN": TOKEN, "WEIBO_API_BASE": standin.base_url,
            "WEIBO_POLL_SECONDS": "60", "BOT_DATABASE_URL": db_url, "BOT_DATA_DIR": str(tmp),
            "BOT_RASA_PORT": str(rasa_port), "BOT_ACTIONS_PORT": str(free_port())}
+    launched = time.monotonic()
     proc = start([str(BIN / "bot"), "serve", "--no-console"], env, tmp / "serve.log")
     try:
         wait_http(f"http://127.0.0.1:{rasa_port}/webhooks/weibo/", timeout=240, proc=proc)
+        cold_start = time.monotonic() - launched
         hook = f"http://127.0.0.1:{rasa_port}/webhooks/weibo/webhook"
         factory = make_session_factory(make_engine(db_url))
         texts = [t for _, t in messages(args.messages, seed=11)]
@@ -157,6 +183,10 @@ def main() -> int:
         print(f"accepted {accepted[0]}  replied {len(first_reply)}  escalated {escalated}  "
               f"no-reply (ignore/social) {len(done) - len(first_reply) - escalated}  lost {lost}  duplicated {duplicated}")
         print(f"push -> reply received: p50 {pct(0.50):.0f} ms  p95 {pct(0.95):.0f} ms  max {latencies[-1] if latencies else 0:.0f} ms")
+        print(f"cold start to healthy: {cold_start:.1f} s")
+        sizes = process_tree_rss(proc.pid)
+        print("resident memory after the run: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in sizes)
+              + f"; total {sum(mb for _, mb in sizes):.0f} MB")
         return 0 if lost == 0 and duplicated == 0 else 1
     finally:
         stop(proc)

@@ -121,3 +121,21 @@ def test_a_ticket_for_a_partly_covered_message_carries_the_drafted_answer(tmp_pa
         stored = queue.get(session, ticket["id"])
     assert stored["department"] == "product"
     assert "3499" in stored["draft_reply"]
+
+
+def test_two_worker_processes_decide_exactly_as_one(tmp_path):
+    source = tmp_path / "in.jsonl"
+    lines = DEV_SET.read_text(encoding="utf-8").splitlines()[:60]
+    source.write_text("\n".join(lines), encoding="utf-8")
+    outputs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"out{workers}.jsonl"
+        assert main(["triage", str(source), "--dry-run", "--workers", workers, "--batch-size", "7",
+                     "--now", "2026-11-25T12:00", "-o", str(out)]) == 0
+        outputs.append(out.read_text(encoding="utf-8"))
+    assert outputs[0] == outputs[1] and len(outputs[0].splitlines()) == 60
+
+
+def test_a_missing_input_file_is_a_clear_error(tmp_path, capsys):
+    assert main(["triage", str(tmp_path / "nope.jsonl"), "--dry-run"]) != 0
+    assert "nope.jsonl: cannot read it" in capsys.readouterr().err
