@@ -36,7 +36,7 @@ from bot.outcome import (
     DecideSettings,
     Outcome,
 )
-from bot.questions import split_questions, topic_size
+from bot.questions import PRODUCT, split_questions, topic_size
 from bot.signals import SPECIFIC
 from bot.text import NormalisedText
 
@@ -106,8 +106,11 @@ def _elsewhere(entry: FaqEntry, intent: str, confidence: float) -> Verdict | Non
 
 
 def _resolve(text: str, intent: str | None, confidence: float, matches: Sequence[Match],
-             scope: ScopeLexicon, settings: DecideSettings, now: datetime) -> _Part:
+             scope: ScopeLexicon, settings: DecideSettings, now: datetime, product: str = "") -> _Part:
+    """`product`: the one an earlier question of the message named, when this one names none
+    ("A3是什么时候上市的？现在最低多少钱？"): the entry must be within its scope too."""
     intent_info = info(intent)
+    scoped = f"{product} {text}" if product else text
     best = matches[0] if matches else None
     found = tuple(matches)
     department = intent_info.department if intent_info and intent_info.department else (
@@ -131,19 +134,19 @@ def _resolve(text: str, intent: str | None, confidence: float, matches: Sequence
         # What the entry promised has run out ("11 月 30 日前发货" on 12-01): a human checks.
         return _Part(text, intent, confidence, best.entry.department, reason=R_NOT_COVERED,
                      detail=f"ended:{best.entry.id}", matches=found)
-    verdict = _elsewhere(best.entry, intent, confidence) or scope.check(text, best.entry)
+    verdict = _elsewhere(best.entry, intent, confidence) or scope.check(scoped, best.entry)
     if verdict.answerable:
         return _Part(text, intent, confidence, best.entry.department, best.entry, answer_score(confidence, best.score),
                      matches=found)
     for other in matches[1:ALTERNATIVES]:
         # The nearest entry misses a specific that a close runner-up names ("芯片"): that one answers.
         if other.score >= settings.match_threshold and other.entry.intent == intent \
-                and other.entry.answerable_at(now) and scope.check(text, other.entry).answerable:
+                and other.entry.answerable_at(now) and scope.check(scoped, other.entry).answerable:
             return _Part(text, intent, confidence, other.entry.department, other.entry,
                          answer_score(confidence, other.score), matches=found)
     second = matches[1] if len(matches) > 1 else None
     if second is not None and second.score >= settings.match_threshold and scope.several(text) \
-            and second.entry.answerable_at(now) and scope.check(text, best.entry, second.entry).answerable:
+            and second.entry.answerable_at(now) and scope.check(scoped, best.entry, second.entry).answerable:
         # Two things in one question, each the subject of an entry: both entries together answer it.
         return _Part(text, intent, confidence, best.entry.department, best.entry,
                      answer_score(confidence, second.score), extra=second.entry, matches=found)
@@ -277,9 +280,13 @@ def answer_questions(message: NormalisedText, channel: str, nlu: NluResult, matc
     else:
         parts = []
         previous = None
+        product = ""
         for question in questions:
+            named = PRODUCT.findall(question)
+            product = named[-1] if named else product
             part_intent, part_conf = nlu.part_intent(question)
-            own = _resolve(question, part_intent, part_conf, part_matches.get(question, ()), scope, settings, now)
+            own = _resolve(question, part_intent, part_conf, part_matches.get(question, ()), scope, settings, now,
+                           "" if named else product)
             joined = follow_up_query(previous, question) if previous is not None else None
             if joined and topic_size(question) <= THIN_TOPIC and ANAPHORA.search(question):
                 # "跟X5的一样吗": too thin to mean anything alone; read it with the question before it.

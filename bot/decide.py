@@ -48,6 +48,7 @@ from bot.signals import (
     ADDRESSED,
     AFTER_UPDATE,
     ANGER,
+    ASKS_US,
     BETWEEN_FANS,
     CHAIN_ALARM,
     CHAIN_TOPIC,
@@ -81,7 +82,7 @@ from bot.signals import (
     TOPIC_ALARM,
     TRADE_IN,
 )
-from bot.text import NormalisedText
+from bot.text import NormalisedText, addressee
 
 # Kept importable from here: the rest of the product asks bot.decide for outcomes.
 __all__ = ["ACTIONS", "ANSWER", "HANDOFF_ACTION", "PRIORITY_HIGH", "PRIORITY_NORMAL", "DecideSettings", "Outcome",
@@ -130,6 +131,10 @@ def _routed(decide_once: Callable[..., Outcome]) -> Callable[..., Outcome]:
         outcome = decide_once(message, *args, **kwargs)
         if outcome.action == HANDOFF_ACTION:
             return replace(outcome, department=_owner_by_content(message.text, outcome.department))
+        if outcome.action == SOCIAL and not outcome.reply:
+            # Small talk we do not answer (every comment, a DM that needs no words): nothing is done,
+            # so nothing is what the outcome says; the reason keeps why.
+            return replace(outcome, action=IGNORE)
         return outcome
 
     return decide_routed
@@ -147,7 +152,9 @@ def _owner_by_content(text: str, department: str | None) -> str | None:
     """What the message is about settles who owns a handoff where the topic words mislead the
     classifier: a problem that stayed after a system update is R&D's, a late shipment logistics',
     a prize's delivery marketing's."""
-    if PRIZE.search(text) and SHIPPING.search(text):
+    if department == "pr":
+        return department  # a complaint or a threat stays with PR, whatever it is about
+    if PRIZE.search(text) and (SHIPPING.search(text) or LATE_SHIPMENT.search(text)):
         return "marketing"
     if LATE_SHIPMENT.search(text):
         return "orders_logistics"
@@ -200,6 +207,9 @@ def decide(
         return handoff("after_sales", R_SAFETY, intent, confidence, PRIORITY_HIGH)
     if intent == "complaint" and confidence >= settings.intent_threshold:
         return handoff("pr", R_COMPLAINT, intent, confidence, PRIORITY_HIGH)
+    if addressee(message.original) and not ASKS_US.search(text):
+        # "回复@阿杰:你去云雀之家看看" / "@小美 你那台X5到了没": fans talking to each other.
+        return Outcome(IGNORE, None, R_IGNORE, None, intent, confidence)
     if SPAM.search(text) or (message.urls and (intent_info is None or intent_info.kind in (SOCIAL, IGNORE))):
         return Outcome(IGNORE, None, R_IGNORE, None, intent, confidence)
     thanks_only = GRATITUDE.search(text) and not QUESTION.search(text) and not personal

@@ -35,7 +35,7 @@ _QUESTION_MARK = re.compile(r"[?？]")
 # A short noun phrase is a query ("X5价格", "A3防水", "学生优惠") unless it reports something done.
 _STATEMENT = re.compile(
     r"了|过|啦|完|刚|已经|已|终于|到手|收到|到货|买到|抢到|入手|下单|用上|装上|拿到|看到|哈哈|嘿嘿|开心|喜欢|爱了|"
-    r"好看|不错|真香|牛|棒|赞|加油|好用|满意|感动|期待|再下手|再入手|再买|再入|准备买|打算买|冲了"
+    r"好看|不错|真香|牛|棒|赞|加油|好用|满意|感动|期待|再下手|再入手|再买|再入|准备买|打算买|冲了|坐等"
 )
 _SHORT_QUERY_CHARS = 12
 # A bare plea after a question ("学生买X5能减多少 求告知", "附近哪有维修点 咋查") adds no question.

@@ -32,17 +32,19 @@ ANGER = re.compile(r"什么破|破服务|破手机|太差劲|差劲|垃圾服务
                    r"爱答不理|爱理不理|态度差|态度很差|态度恶劣|体验太差|服务太差|不理人")
 # In a repost chain or a topic, a warning to other fans is a public complaint too.
 CHAIN_ALARM = re.compile(r"别买|不要买|千万别|避坑|避雷|踩雷|坑人|垃圾|智商税|翻车|退钱|骗钱|黑心|双标|拒保|成摆设|"
-                         r"质量问题|售后差|维权|曝光|装死|个屁|屁用|复制粘贴|投诉了|投诉无门|敷衍|踢皮球")
+                         r"质量问题|售后差|维权|曝光|装死|个屁|屁用|复制粘贴|投诉了|投诉无门|敷衍|踢皮球|内定|假抽奖|黑幕|媒体|"
+                         r"烂得|太烂|真烂|没人管|拖了")
 CHAIN_TOPIC = re.compile(r"#([^#\n]{1,30})#")  # a #topic# in the quoted chain
 TOPIC_ALARM = re.compile(r"质量|品质|投诉|维权|翻车|避雷|避坑|差评|黑心|售后|骗|曝光|问题|发热|发烫|差$|门$")
 # A device that does not work as it should: reported, not asked about.
 _MALFUNCTION = (r"坏|故障|不行|没法|无法|失败|异常|卡顿|卡死|发烫|烫|断|闪退|黑屏|死机|耗电|掉电|充不|不可用|用不了|失效|不灵|"
-                r"失灵|没动静|没反应|不响|没声|没有声|无声|听不到|听不见|读不出|识别不了|不识别|不显示|碎|裂|鼓起|膨胀|变形|"
+                r"失灵|没动静|没反应|自动关机|老是关机|开不了机|不响|没声|没有声|无声|听不到|听不见|读不出|识别不了|不识别|不显示|碎|裂|鼓起|膨胀|变形|"
                 r"顶开|顶起|掉线|断线|断网|连不上|连接不上|bug")
 MALFUNCTION = re.compile(_MALFUNCTION, re.IGNORECASE)
 # Words that make a statement about a topic a report of a problem rather than small talk.
 # "不错", "没错", "差不多", "出差", "差点" are not problems.
-PROBLEM = re.compile(_MALFUNCTION + r"|问题|不能|太慢|(?<![不出偏落])差(?!不多|点)|退|没到|没收到|"
+PROBLEM = re.compile(_MALFUNCTION + r"|问题|不能|太慢|全没了|损失|谁来赔|赔偿|没现货|缺货|断货|寄错|寄到旧|结果还是|不满足|"
+                     r"(?<![不出偏落])差(?!不多|点)|退|没到|没收到|"
                      r"不动|丢|(?<![不没])错|漏|少|破|划痕|重启|慢|没消息|没下文|被取消|已取消|显示取消|自动取消|"
                      r"拉胯|拉垮|真拉|太拉|掉得快|掉得飞快|掉得厉害|不耐用|不经用|"
                      r"待发货|还没发|不发货|还不发|没发货|一直没|迟迟|糊|"
@@ -66,6 +68,8 @@ ABOUT_US = re.compile(r"云雀|小雀|yunque|你们|贵司|官博|官方|小编|
 RIVAL_LOOKUP = "rival_brand"  # the lookup table of other brands (data/nlu/lookups.yml)
 # Our brand or a product name: a question about it deserves a human even when the intent is unsure.
 OUR_NAMES = re.compile(r"云雀|yunque|x5|a3|buds|watch\s*s|(?<![a-z])care\+|天枢", re.IGNORECASE)
+# Words that ask the account itself to act, even in a comment written to another fan.
+ASKS_US = re.compile(r"你们|贵司|小编|官博|官方|客服")
 # Words that speak to the account itself.
 ADDRESSED = re.compile(r"你们|贵司|小编|官博|云雀")
 # Our trade-in: a fan naming the rival phone they trade in is still asking about our business.
@@ -80,7 +84,8 @@ CREDENTIALS = re.compile(r"验证码|银行卡|密码")
 SUGGESTION = re.compile(r"求出|希望出|建议出|出个|出一款|出一个|再出|能不能出|可以出|建议|希望能|希望你们|希望可以")
 # Words of our business: text with none of them and no confident intent is not for this account.
 OUR_BUSINESS = re.compile(r"商城|订单|下单|发货|快递|物流|退货|退款|换货|保修|售后|维修|抽奖|中奖|优惠|券|以旧换新|"
-                          r"发票|分期|预售|新品|发布会|系统|升级|更新|手机|耳机|手表|寄修|服务中心|客服|充电器", re.IGNORECASE)
+                          r"发票|分期|预售|新品|发布会|系统|升级|更新|手机|耳机|手表|寄修|服务中心|客服|充电器|毛病|新机|换机|返修|"
+                          r"开不了机|中了|领奖|收货|付款|支付|付钱", re.IGNORECASE)
 # A problem reported as over ("终于不断了", "修好了"): good news, not a request for help.
 RESOLVED = re.compile(r"终于.{0,6}(?:不|好|正常)|点个?赞|解决了|修好了|正常了|不再|没再")
 # FAQ intents whose entries answer a reported problem, not only a question.
@@ -89,7 +94,7 @@ SELF_HELP = frozenset({"ask_troubleshoot", "ask_known_issue"})
 AFTER_UPDATE = re.compile(r"(?:升级|更新|升)(?:了|完|到|过)?.{0,10}(?:系统|版本|最新)|系统.{0,6}最新|最新版|升完级|升级完|更新完")
 # An order that should have shipped and has not, or when one ships: logistics', whatever product it names.
 LATE_SHIPMENT = re.compile(r"待发货|还没发货|还不发货|没发货|迟迟不发|还没发出|一直不发|不给发货|还没发(?![布现言])|"
-                           r"(?:多久|什么时候|啥时候|几天|何时|几时)(?:能|会|可以|才)?发货")
+                           r"(?:多久|什么时候|啥时候|几天|何时|几时|几号|哪天)(?:能|会|可以|才)?发货")
 SHIPPING = re.compile(r"寄到|寄给|邮寄|寄来|寄出|发货|快递|物流|收货")
 # Prizes and coupons (marketing's activities).
 PRIZE = re.compile(r"抽中|中奖|抽奖|奖品|领奖|优惠券|福利")

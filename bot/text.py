@@ -31,7 +31,7 @@ _NO_WORDS = _EMPTY_REPOST_TEXTS | _CHAIN_ONLY_TEXTS  # in a chain, neither says 
 # Own words that only echo the quoted post ("同问", "+1"): the question is the quoted one.
 _ECHO_TOKEN = (r"同问|同求|求处理|求解决|求帮忙|帮帮忙|求助|蹲后续|求后续|坐等后续|等后续|\+1|\+10086|顶一?下?|顶上去|蹲一?[个下]?|蹲蹲|求官方回复|求官方回答|求回复|求回答|求解答|求告知|"
                r"官方快?回复一?下?|官方快回|官方回答一?下?|小编回复一?下?|小编快回|一个官方回复|官方回复|我也想知道|我也想问|"
-               r"我也是|我的也是|我也一样|我也遇到了|我也有这个问题|一样的问题|同样的问题|问题同上|一样|帮朋友问一?下?|替朋友问一?下?|"
+               r"我也是|我的也是|我也一样|我也遇到了|我也有这个问题|一模一样|一样的问题|蹲一?个?(?:解决办法|解决方法|答案|结果)|求解决办法|同样的问题|问题同上|一样|帮朋友问一?下?|替朋友问一?下?|"
                r"帮[我他她]问一?下?|mark|码住|up|dd|在线等|急急急|急|求求了|求|同|1")
 _ECHO = re.compile(rf"^(?:(?:{_ECHO_TOKEN})[!！?？~～。.，,\s]*)+$", re.IGNORECASE)
 # Short own words that point at the quoted post ("我的也是这样，该怎么办", "后盖呢"): they mean
@@ -173,6 +173,19 @@ def normalise(raw: str) -> NormalisedText:
         repost_chain=chain.strip(),
         chain_words=regional_words().apply(to_simplified(chain)),
     )
+
+
+# "回复@某人:…" / "@某人 你那台…": the first words are for another user.
+_OPENS_TO = re.compile(r"^\s*(?:回复)?@([^\s:：@,，]{1,30})\s*[:：\s]")
+
+
+def addressee(original: str) -> str | None:
+    """Whom a comment opens by speaking to, when it is not one of our accounts: a fan writing to
+    another fan under our post."""
+    match = _OPENS_TO.match(original or "")
+    if match is None or OFFICIAL_ACCOUNT.match(match.group(1)):
+        return None
+    return match.group(1)
 
 
 def normalise_text(raw: str) -> str:

@@ -101,10 +101,11 @@ def test_product_suggestion_is_thanked_and_handed_to_product(index):
     assert out.reply and "感谢您的建议" in out.reply
 
 
-@pytest.mark.parametrize("channel,expected_reply", [("dm", True), ("comment", False)])
-def test_greetings_get_a_short_reply_only_in_private(index, channel, expected_reply):
+@pytest.mark.parametrize("channel,expected", [("dm", "social"), ("comment", "ignore")])
+def test_greetings_get_a_short_reply_only_in_private_and_no_reply_means_nothing_done(index, channel, expected):
     out = run(index, "你好呀", "greet", channel=channel)
-    assert out.action == "social" and bool(out.reply) is expected_reply
+    assert out.action == expected and bool(out.reply) is (expected == "social")
+    assert out.reason == "social"  # why nothing was done stays on the record
 
 
 @pytest.mark.parametrize("text,intent", [("兼职日结300", "spam_ad"), ("今天基金又绿了", "out_of_scope")])

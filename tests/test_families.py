@@ -311,7 +311,8 @@ def test_a_near_miss_of_group_or_place_is_handed_off(triage, covered, near_miss)
 
 
 def test_a_fan_calling_other_fans_gets_no_faq_answer(triage):
-    assert outcome(triage, "有没有人一起去上海见面会的，求组队").action == "social"
+    o = outcome(triage, "有没有人一起去上海见面会的，求组队")
+    assert (o.action, o.reply) == ("ignore", None)
 
 
 @pytest.mark.parametrize("covered,near_miss", [
@@ -391,3 +392,46 @@ def test_selling_services_and_chat_with_the_account_by_its_pet_name_get_no_ticke
 
 def test_a_trade_in_of_a_rival_phone_is_our_business(triage):
     assert outcome(triage, "我想用旧的华为P40以旧换新，能估多少钱", channel="dm").action == "handoff"
+
+
+@pytest.mark.parametrize("text", [
+    "回复@小林:我的湖光蓝也是这个色，X5拍出来挺准的",
+    "@阿飞 你那台A3到了没，周末一起去拍照",
+])
+def test_fans_writing_to_each_other_under_our_post_get_nothing(triage, text):
+    assert outcome(triage, text).action == "ignore"
+
+
+def test_a_fan_writing_to_another_fan_but_asking_us_still_reaches_a_human(triage):
+    assert outcome(triage, "@阿飞 我的X5也黑屏了，你们官方管不管").action == "handoff"
+
+
+@pytest.mark.parametrize("text", [
+    "好看//@路人:好看有什么用，售后烂得一批，修个屏幕拖了一个月",
+    "蹲后续//@甲:报名了见面会//@乙:上次活动就是内定的，假抽奖",
+])
+def test_a_complaint_deep_in_the_chain_escalates_to_pr(triage, text):
+    o = outcome(triage, text)
+    assert (o.action, o.department) == ("handoff", "pr")
+
+
+@pytest.mark.parametrize("text", ["A3用了半年，最近老是自动关机", "周五抢的券结算时提示不满足使用条件，我买的都1299了",
+                                  "上次说帮我改地址，结果还是寄到旧地址了"])
+def test_a_problem_told_without_a_question_reaches_a_human(triage, text):
+    assert outcome(triage, text, channel="dm").action == "handoff"
+
+
+def test_a_later_question_without_a_product_keeps_the_product_of_the_first(triage):
+    # "现在多少钱" after an A3 question is about the A3: the X5 Pro's price entry does not answer it.
+    o = outcome(triage, "A3什么时候上市的？现在最低多少钱能买到？", channel="dm")
+    assert o.action == "handoff" or "1299" in (o.reply or "")
+
+
+def test_a_prize_question_is_not_answered_by_the_shop_entry(triage):
+    o = outcome(triage, "要是抽中了X5，能寄到澳门吗", channel="dm")
+    assert (o.action, o.department) == ("handoff", "marketing")
+
+
+def test_a_threat_about_a_late_order_stays_with_pr(triage):
+    o = outcome(triage, "订单十天了还不发货，什么垃圾公司，再不发我就去12315投诉", channel="dm")
+    assert (o.action, o.department) == ("handoff", "pr")

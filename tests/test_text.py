@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.text import normalise
+from bot.text import addressee, normalise
 
 CASES = [
     # repost chains: keep the fan's newest words, drop the quoted chain
@@ -116,3 +116,13 @@ def test_a_bare_pro_is_our_only_pro(raw, text):
 ])
 def test_own_words_that_point_back_at_the_quoted_post_are_read_with_it(raw, text):
     assert normalise(raw).text == text
+
+
+@pytest.mark.parametrize("raw, name", [
+    ("回复@数码小白:我用的就是湖光蓝", "数码小白"),
+    ("@小美 你那台X5到了没", "小美"),
+    ("@云雀客服 我的订单怎么还没发", None),  # one of our accounts: the fan is asking us
+    ("X5多少钱 @小美", None),  # tags a friend at the end: not written to them
+])
+def test_the_user_a_comment_opens_by_speaking_to(raw, name):
+    assert addressee(raw) == name
