@@ -105,6 +105,17 @@ def _elsewhere(entry: FaqEntry, intent: str, confidence: float) -> Verdict | Non
     return None
 
 
+def _asks_a_passed_promise(question: str, entry: FaqEntry, now: datetime) -> bool:
+    """The question is about what an expired promise of the entry covers (its product
+    configuration, or a pre-sale): repeating the old date would be wrong, a human checks."""
+    asked = specifics(question)
+    for clause in entry.passed_promises(now):
+        promised = specifics(clause)
+        if "预售" in question or asked["memory"] & promised["memory"] or asked["storage"] & promised["storage"]:
+            return True
+    return False
+
+
 def _resolve(text: str, intent: str | None, confidence: float, matches: Sequence[Match],
              scope: ScopeLexicon, settings: DecideSettings, now: datetime, product: str = "") -> _Part:
     """`product`: the one an earlier question of the message named, when this one names none
@@ -130,7 +141,7 @@ def _resolve(text: str, intent: str | None, confidence: float, matches: Sequence
     if best.entry.intent != intent and entry_info is not None and entry_info.kind != FAQ:
         # An acknowledgement ("感谢您的建议"), not an answer: it never answers a question of another topic.
         return _Part(text, intent, confidence, department, reason=R_NOT_COVERED, matches=found)
-    if not best.entry.answerable_at(now):
+    if not best.entry.answerable_at(now) or _asks_a_passed_promise(scoped, best.entry, now):
         # What the entry promised has run out ("11 月 30 日前发货" on 12-01): a human checks.
         return _Part(text, intent, confidence, best.entry.department, reason=R_NOT_COVERED,
                      detail=f"ended:{best.entry.id}", matches=found)

@@ -435,3 +435,10 @@ def test_a_prize_question_is_not_answered_by_the_shop_entry(triage):
 def test_a_threat_about_a_late_order_stays_with_pr(triage):
     o = outcome(triage, "订单十天了还不发货，什么垃圾公司，再不发我就去12315投诉", channel="dm")
     assert (o.action, o.department) == ("handoff", "pr")
+
+
+def test_a_question_about_a_promise_that_has_run_out_goes_to_a_human(triage):
+    # 12-01: "X5 Pro 16GB+1TB 在 11 月 30 日前发货" is no longer true; in-stock shipping still is.
+    late = outcome(triage, "X5 Pro 1TB现在下单多久能发货", channel="dm")
+    assert late.action == "handoff" and "11 月 30 日" not in (late.reply or "")
+    assert outcome(triage, "现货下单后多久发货", channel="dm").action == "answer"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from bot.faq.library import build_index
-from bot.faq.model import FaqEntry
+from bot.faq.model import CHINA_TZ, FaqEntry
 from bot.faq.scope import ScopeLexicon, load_scope, specifics
 from tests.conftest import FAQ_DIR
 
@@ -107,3 +109,13 @@ def test_a_day_of_the_year_is_a_date_not_a_version():
     assert found["version"] == {"3.0.2"}
     assert LEXICON.check("10.18 那次抽奖", entry("12 月 2 日开奖")).answerable is False
     assert LEXICON.check("10.18 那次抽奖", entry("10 月 18 日直播抽奖已结束")).answerable is True
+
+
+@pytest.mark.parametrize("now, passed", [
+    (datetime(2026, 11, 30, 12, 0, tzinfo=CHINA_TZ), []),
+    (datetime(2026, 12, 1, 9, 0, tzinfo=CHINA_TZ), ["X5 Pro 16GB+1TB 在 11 月 30 日前发货"]),
+])
+def test_a_dated_promise_in_an_answer_has_passed_the_day_after(now, passed):
+    text = "现货商品下单后 48 小时内发货；预售商品按页面时间发货（X5 Pro 16GB+1TB 在 11 月 30 日前发货）。"
+    assert FaqEntry(id="e", department="orders_logistics", question="多久发货", answer=text, comment=text
+                    ).passed_promises(now) == passed

@@ -6,6 +6,7 @@ its own validity and picks the text to send by channel and time.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import AbstractSet, List, Tuple
@@ -14,6 +15,9 @@ from bot.weibo import api
 
 # The manuals' dates are Beijing time.
 CHINA_TZ = timezone(timedelta(hours=8))
+# A dated promise in an answer: "（X5 Pro 16GB+1TB 在 11 月 30 日前发货）".
+_PROMISE = re.compile(r"[^，,。；;（(]*?(?:(?P<year>\d{4})\s*年\s*)?(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日(?:前|之前)"
+                      r"(?:发货|送达|到账|发放|寄出)")
 
 COMMENT, DM = "comment", "dm"
 CHANNELS = (COMMENT, DM)
@@ -70,6 +74,21 @@ class FaqEntry:
         if self.valid_from is not None and now < self.valid_from:
             return "upcoming"
         return "active"
+
+    def passed_promises(self, now: datetime) -> List[str]:
+        """The clauses of the answer that promise something by a date already gone ("X5 Pro
+        16GB+1TB 在 11 月 30 日前发货" read on 12-01): true when written, stale now."""
+        out = []
+        for match in _PROMISE.finditer(self.answer):
+            month, day = int(match.group("month")), int(match.group("day"))
+            year = int(match.group("year")) if match.group("year") else now.year
+            try:
+                due = datetime(year, month, day, 23, 59, tzinfo=CHINA_TZ)
+            except ValueError:
+                continue
+            if due < now:
+                out.append(match.group(0))
+        return out
 
     def answerable_at(self, now: datetime) -> bool:
         """False once an entry whose after-the-end answer is a human's has ended."""
