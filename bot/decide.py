@@ -197,8 +197,10 @@ def decide(
             # "让我填银行卡号和验证码，是你们发的吗": the manual says we never ask for them.
             return Outcome(ANSWER, owner, R_FAQ, warning.reply(channel, now), intent, confidence, warning.id)
         return handoff(owner, R_INTENT, intent, confidence, PRIORITY_ELEVATED)
-    if (intent == "spam_ad" and confidence >= SURE_SPAM) or (COMMAND.match(text) and not QUESTION.search(text)) \
-            or SELLING.search(text):
+    # A formal letter asking about our product ("尊敬的云雀团队……烦请告知") reads like an ad to the classifier.
+    asks_about_us = OUR_NAMES.search(text) and asks(text, nominal=False) and not SPAM.search(text) and not message.urls
+    if (intent == "spam_ad" and confidence >= SURE_SPAM and not asks_about_us) \
+            or (COMMAND.match(text) and not QUESTION.search(text)) or SELLING.search(text):
         return Outcome(IGNORE, None, R_IGNORE, None, intent, confidence)
     if _alarm(message):
         return handoff("pr", R_COMPLAINT, intent, confidence, PRIORITY_HIGH)
@@ -249,8 +251,8 @@ def decide(
     # "照你们说的删了指纹重录了，还是慢，咋回事": read as thanks, yet it asks about a problem.
     polite_problem = intent in ("greet", "thanks") and PROBLEM.search(text) and asks(text, nominal=False)
     if polite_problem or small_talk and ((low_confidence and (strong or SUGGESTION.search(text)))
-                       or (OUR_NAMES.search(ADDRESS_FORM.sub("", text)) or OUR_BUSINESS.search(text))
-                       and asks(text, nominal=False)
+                       or (OUR_NAMES.search(ADDRESS_FORM.sub("", text) + " " + " ".join(message.topics))
+                           or OUR_BUSINESS.search(text)) and asks(text, nominal=False)
                        or (about_us and PROBLEM.search(text) and not RESOLVED.search(text))):
         # Taken for small talk, yet it reads like a manual question, asks something of our products or
         # business (not "小编今天心情怎么样"), reports a problem with them or makes a wish: a human looks.

@@ -28,10 +28,13 @@ _WH = re.compile(
     r"怎么|怎样|怎么样|咋|如何|多少|多钱|几[个天年月号点次台种块元折期寸倍克瓦档]|几多|什么|啥|哪|谁|为何|为什么|是否|能否|可否|"
     r"有没有|有无|能不能|可不可以|可以不|行不行|会不会|是不是|要不要|用不用|需不需要|支不支持|有冇|係咪|点样|点解|"
     r"边度|几时|几耐|乜嘢|多久|多长时间|多大|多重|多快|多高|多远|何时|求问|请问|想问|想知道|问一?下|咨询|请教|求解|"
-    r"求告知|求科普|求推荐|求回复|求解答|麻烦告诉|告诉我|介绍一下|说一下|说下|讲一下|科普一下|查一下|帮忙看|帮我看|"
+    r"求告知|求科普|求推荐|求回复|求解答|麻烦告诉|告诉我|烦请|敬请|恳请|请告知|告知|拨冗|盼复|望.{0,4}回复|查明|想了解|欲了解|了解一下|"
+    r"是.{1,15}还是|介绍一下|说一下|说下|讲一下|科普一下|查一下|帮忙看|帮我看|"
     r"(\S)不\1"
 )
 _QUESTION_MARK = re.compile(r"[?？]")
+# "能连iPhone吗 iOS18的": a question particle before a pause asks, wherever it stands.
+_PARTICLE_PAUSE = re.compile(r"[吗嘛](?=[\s,，。!！~～…])")
 # A short noun phrase is a query ("X5价格", "A3防水", "学生优惠") unless it reports something done.
 _STATEMENT = re.compile(
     r"了|过|啦|完|刚|已经|已|终于|到手|收到|到货|买到|抢到|入手|下单|用上|装上|拿到|看到|哈哈|嘿嘿|开心|喜欢|爱了|"
@@ -53,6 +56,19 @@ _WORD = re.compile(r"[\w\u4e00-\u9fff]")
 PRODUCT = re.compile(r"x5\s*pro|x5|a3|buds\s*3|watch\s*s2|care\+", re.IGNORECASE)
 
 
+# A message in pinyin ("x5pro dian chi duo da a"): no question word we can read, yet fans write
+# this way to ask; it is a question for a human.
+_PINYIN = re.compile(r"(?:[bpmfdtnlgkhjqxrzcsyw]|zh|ch|sh)?(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|"
+                     r"ai|ei|ao|ou|an|en|in|un|ia|ie|iu|ua|uo|ui|ue|er|a|o|e|i|u|v)")
+_MIN_PINYIN_WORDS = 3
+
+
+def _pinyin_sentence(text: str) -> bool:
+    words = re.findall(r"[a-z]+", text.lower())
+    syllables = [w for w in words if _PINYIN.fullmatch(w)]
+    return len(syllables) >= _MIN_PINYIN_WORDS and len(syllables) >= 0.6 * len(words)
+
+
 def asks(clause: str, nominal: bool = True) -> bool:
     """True when a clause asks or requests something.
 
@@ -62,7 +78,8 @@ def asks(clause: str, nominal: bool = True) -> bool:
     text = clause.strip()
     if not _WORD.search(text):
         return False
-    if _QUESTION_MARK.search(text) or _WH.search(text) or _PARTICLE_END.search(text.rstrip("?？")):
+    if _QUESTION_MARK.search(text) or _WH.search(text) or _PARTICLE_END.search(text.rstrip("?？")) \
+            or _PARTICLE_PAUSE.search(text) or _pinyin_sentence(text):
         return True
     if not nominal:
         return False

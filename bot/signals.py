@@ -38,12 +38,12 @@ CHAIN_TOPIC = re.compile(r"#([^#\n]{1,30})#")  # a #topic# in the quoted chain
 TOPIC_ALARM = re.compile(r"质量|品质|投诉|维权|翻车|避雷|避坑|差评|黑心|售后|骗|曝光|问题|发热|发烫|差$|门$")
 # A device that does not work as it should: reported, not asked about.
 _MALFUNCTION = (r"坏|故障|不行|没法|无法|失败|异常|卡顿|卡死|发烫|烫|断|闪退|黑屏|死机|耗电|掉电|充不|不可用|用不了|失效|不灵|"
-                r"失灵|没动静|没反应|自动关机|老是关机|开不了机|不响|没声|没有声|无声|听不到|听不见|读不出|识别不了|不识别|不显示|碎|裂|鼓起|膨胀|变形|"
+                r"失灵|没动静|没反应|掉帧|不流畅|自动关机|老是关机|开不了机|不响|没声|没有声|无声|听不到|听不见|读不出|识别不了|不识别|不显示|碎|裂|鼓起|膨胀|变形|"
                 r"顶开|顶起|掉线|断线|断网|连不上|连接不上|bug")
 MALFUNCTION = re.compile(_MALFUNCTION, re.IGNORECASE)
 # Words that make a statement about a topic a report of a problem rather than small talk.
 # "不错", "没错", "差不多", "出差", "差点" are not problems.
-PROBLEM = re.compile(_MALFUNCTION + r"|问题|不能|太慢|全没了|损失|谁来赔|赔偿|没现货|缺货|断货|寄错|寄到旧|结果还是|不满足|"
+PROBLEM = re.compile(_MALFUNCTION + r"|(?<![没无])问题|不能|太慢|全没了|损失|谁来赔|赔偿|没现货|缺货|断货|寄错|寄到旧|结果还是|不满足|"
                      r"(?<![不出偏落])差(?!不多|点)|退|没到|没收到|"
                      r"不动|丢|(?<![不没])错|漏|少|破|划痕|重启|慢|没消息|没下文|被取消|已取消|显示取消|自动取消|"
                      r"拉胯|拉垮|真拉|太拉|掉得快|掉得飞快|掉得厉害|不耐用|不经用|"
@@ -67,7 +67,8 @@ QUESTION = re.compile(r"[?？吗呢么嘛]|怎么|怎样|如何|咋|多少|几|�
 ABOUT_US = re.compile(r"云雀|小雀|yunque|你们|贵司|官博|官方|小编|客服|x5|a3|buds|watch|care|天枢", re.IGNORECASE)
 RIVAL_LOOKUP = "rival_brand"  # the lookup table of other brands (data/nlu/lookups.yml)
 # Our brand or a product name: a question about it deserves a human even when the intent is unsure.
-OUR_NAMES = re.compile(r"云雀|yunque|x5|a3|buds|watch\s*s|(?<![a-z])care\+|天枢", re.IGNORECASE)
+OUR_NAMES = re.compile(r"云雀|yunque|x5|a3|buds|watch\s*s|(?<![a-z])care\+|天枢|"
+                       r"曜石黑|雪域白|湖光蓝|钛金灰|星空紫|薄荷绿", re.IGNORECASE)  # our colours name our phones
 # Words that ask the account itself to act, even in a comment written to another fan.
 ASKS_US = re.compile(r"你们|贵司|小编|官博|官方|客服")
 # Words that speak to the account itself.
@@ -81,11 +82,12 @@ SELLING = re.compile(r"接单|价格美丽|价格优惠|量大从优|有需要�
 # What a scam asks for; an entry that says we never ask for it answers a fan who got such a request.
 CREDENTIALS = re.compile(r"验证码|银行卡|密码")
 # A wish for something we do not offer ("求出个曜石黑", "希望出小屏版"): a suggestion for product.
-SUGGESTION = re.compile(r"求出|希望出|建议出|出个|出一款|出一个|再出|能不能出|可以出|建议|希望能|希望你们|希望可以")
+SUGGESTION = re.compile(r"求出|希望出|建议出|出个|出一款|出一个|再出|能不能出|可以出|建议|希望能(?!选上|中|抽中|被选|早日|早点|快点|收到|顺利)|希望你们|希望可以")
 # Words of our business: text with none of them and no confident intent is not for this account.
 OUR_BUSINESS = re.compile(r"商城|订单|下单|发货|快递|物流|退货|退款|换货|保修|售后|维修|抽奖|中奖|优惠|券|以旧换新|"
                           r"发票|分期|预售|新品|发布会|系统|升级|更新|手机|耳机|手表|寄修|服务中心|客服|充电器|毛病|新机|换机|返修|"
-                          r"开不了机|中了|领奖|收货|付款|支付|付钱", re.IGNORECASE)
+                          r"开不了机|中了|领奖|收货|付款|支付|付钱|送修|"
+                          r"\bship|deliver|order|warranty|repair|refund|price|coupon|lottery|invoice", re.IGNORECASE)
 # A problem reported as over ("终于不断了", "修好了"): good news, not a request for help.
 RESOLVED = re.compile(r"终于.{0,6}(?:不|好|正常)|点个?赞|解决了|修好了|正常了|不再|没再")
 # FAQ intents whose entries answer a reported problem, not only a question.

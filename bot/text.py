@@ -32,13 +32,15 @@ _NO_WORDS = _EMPTY_REPOST_TEXTS | _CHAIN_ONLY_TEXTS  # in a chain, neither says 
 _ECHO_TOKEN = (r"同问|同求|求处理|求解决|求帮忙|帮帮忙|求助|蹲后续|求后续|坐等后续|等后续|\+1|\+10086|顶一?下?|顶上去|蹲一?[个下]?|蹲蹲|求官方回复|求官方回答|求回复|求回答|求解答|求告知|"
                r"官方快?回复一?下?|官方快回|官方回答一?下?|小编回复一?下?|小编快回|一个官方回复|官方回复|我也想知道|我也想问|"
                r"我也是|我的也是|我也一样|我也遇到了|我也有这个问题|一模一样|一样的问题|蹲一?个?(?:解决办法|解决方法|答案|结果)|求解决办法|同样的问题|问题同上|一样|帮朋友问一?下?|替朋友问一?下?|"
-               r"帮[我他她]问一?下?|mark|码住|up|dd|在线等|急急急|急|求求了|求|同|1")
+               r"帮[我他她]问一?下?|求问|mark|码住|up|dd|在线等|急急急|急|求求了|求|同|1")
 _ECHO = re.compile(rf"^(?:(?:{_ECHO_TOKEN})[!！?？~～。.，,\s]*)+$", re.IGNORECASE)
 # Short own words that point at the quoted post ("我的也是这样，该怎么办", "后盖呢"): they mean
 # nothing alone, so the quoted words come first and the fan's follow-up after them.
 _POINTS_BACK = re.compile(r"^.{0,6}(?:这样|这个问题|这种情况|同样|也是|也这样|也遇到|也有)|^.{1,6}呢[?？]?$|"
                           r"^(?:那|请问|所以)?(?:该|要)?(?:怎么办|咋办|咋整|怎么解决|怎么弄)[?？]?$")
 _MAX_POINTING_CHARS = 16
+_OUR_NAME = re.compile(r"云雀|x5|a3|buds|watch|care", re.IGNORECASE)  # the post's subject already named
+_ASKS_HINT = re.compile(r"[?？]|请问|吗|几点|什么时候|啥时候|怎么|多少|能不能|可以不")
 # "…多少钱？谢谢" : thanks after a question says nothing about its topic.
 _TRAILING_THANKS = re.compile(r"[,，.。!！\s]*(?:谢谢|感谢|多谢|thx|thanks|thank you)[啦了呀哈啊～~!！。.\s]*$", re.IGNORECASE)
 _CHAIN_SEGMENT = re.compile(r"//\s*@([^:：]{1,30})[:：]")
@@ -97,6 +99,16 @@ def regional_words():
     from bot.regional import live_lexicon
 
     return live_lexicon(to_simplified)
+
+
+def _our_post_title(chain: str) -> str:
+    """The opening words of our own post in the chain ("X5上市转发抽奖"), up to its first stop."""
+    pieces = _CHAIN_SEGMENT.split(chain)
+    for name, segment in zip(pieces[1::2], pieces[2::2]):
+        if OFFICIAL_ACCOUNT.match(name.strip()):
+            words = _clean(segment)
+            return re.split(r"[!！。?？:：,，]", words.replace("【", "").replace("】", " "), maxsplit=1)[0].strip()[:30]
+    return ""
 
 
 def _quoted_question(chain: str) -> str:
@@ -161,7 +173,11 @@ def normalise(raw: str) -> NormalisedText:
         own = _quoted_question(chain) or own
     elif chain and len(own) <= _MAX_POINTING_CHARS and _POINTS_BACK.search(own):
         quoted = _quoted_question(chain)
-        own = f"{quoted}，{own}" if quoted else own
+        own = f"{quoted},{own}" if quoted else own
+    elif chain and len(own) <= _MAX_POINTING_CHARS and _ASKS_HINT.search(own) and not _OUR_NAME.search(own) \
+            and _our_post_title(chain):
+        # "转了！请问今天几点截止？//@云雀手机:X5上市转发抽奖…": the question is about our post.
+        own = f"{_our_post_title(chain)},{own}"  # "," as NFKC leaves it: stable
     own = _strip_salutation(own)
     return NormalisedText(
         text=own,

@@ -442,3 +442,21 @@ def test_a_question_about_a_promise_that_has_run_out_goes_to_a_human(triage):
     late = outcome(triage, "X5 Pro 1TB现在下单多久能发货", channel="dm")
     assert late.action == "handoff" and "11 月 30 日" not in (late.reply or "")
     assert outcome(triage, "现货下单后多久发货", channel="dm").action == "answer"
+
+
+@pytest.mark.parametrize("text", [
+    "尊敬的云雀团队：您好。本人系在读研究生，拟购置X5一台，烦请告知教育优惠额度。此致 敬礼",
+    "Do you ship to Macau?",
+])
+def test_formal_letters_and_english_questions_about_our_business_are_not_spam(triage, text):
+    assert outcome(triage, text, channel="dm").action in ("answer", "handoff")
+
+
+@pytest.mark.parametrize("covered,near_miss", [
+    ("X5 Pro 16+1TB多少钱", "X5 Pro 16+2TB多少钱"),
+    ("X5跑分快吗 芯片是什么", "X5安兔兔跑分多少"),
+    ("Care+多少钱", "Care+有两年版的吗，多少钱"),
+    ("双12 X5降多少", "黑五 X5降多少"),
+])
+def test_a_configuration_benchmark_term_or_sale_the_manual_lacks_is_handed_off(triage, covered, near_miss):
+    assert outcome(triage, near_miss, channel="dm").action == "handoff", near_miss

@@ -60,3 +60,19 @@ def test_a_question_about_a_number_of_installments_or_years_has_a_topic():
 
 def test_a_price_asked_as_duo_qian_is_a_question():
     assert split_questions("屏幕碎了 换个屏多钱") == ["屏幕碎了，换个屏多钱"]
+
+
+@pytest.mark.parametrize("text", [
+    "尊敬的客服：您好。烦请告知X5教育优惠之具体额度",  # a formal letter asks without a question mark
+    "想了解一下，旧手机是上门取还是自己寄",  # an either-or question
+    "x5pro dian chi duo da a",  # pinyin
+    "watch s2能连我的iPhone吗 iOS18的",  # the particle before a pause
+])
+def test_questions_without_the_usual_cues_still_ask(text):
+    assert not is_statement(text)
+
+
+def test_no_problem_is_not_a_problem():
+    from bot.signals import PROBLEM
+
+    assert not PROBLEM.search("X5 Pro电池是真大，重度用一天半没问题")

@@ -6,7 +6,7 @@ from bot.text import addressee, normalise
 
 CASES = [
     # repost chains: keep the fan's newest words, drop the quoted chain
-    ("这次奖品是啥？//@豆豆:冲冲冲//@云雀手机:#云雀X5# 上市转发抽奖来啦", "这次奖品是啥?"),
+    ("这次奖品是啥？//@豆豆:冲冲冲//@云雀手机:#云雀X5# 上市转发抽奖来啦", "上市转发抽奖来啦,这次奖品是啥?"),
     ("正经问下在那里买靠谱 //@数码小白菜:同问", "正经问下在那里买靠谱"),
     ("//@小鱼干不吃鱼:转发//@阿杰Jay:[doge]", ""),
     ("//@某某: 转发微博", ""),
@@ -110,8 +110,8 @@ def test_a_bare_pro_is_our_only_pro(raw, text):
 @pytest.mark.parametrize("raw, text", [
     ("+1 我的也是//@甲:升级后蓝牙老断", "升级后蓝牙老断"),
     ("帮朋友问一下//@乙:X5 Pro和X5差在哪", "X5 Pro和X5差在哪"),
-    ("后盖呢//@丙:X5换屏多少钱", "X5换屏多少钱，后盖呢"),
-    ("我的也是这样，怎么办//@丁:屏幕有条绿线", "屏幕有条绿线，我的也是这样,怎么办"),
+    ("后盖呢//@丙:X5换屏多少钱", "X5换屏多少钱,后盖呢"),
+    ("我的也是这样，怎么办//@丁:屏幕有条绿线", "屏幕有条绿线,我的也是这样,怎么办"),
     ("哈哈哈//@戊:X5多少钱", "哈哈哈"),
 ])
 def test_own_words_that_point_back_at_the_quoted_post_are_read_with_it(raw, text):
@@ -126,3 +126,11 @@ def test_own_words_that_point_back_at_the_quoted_post_are_read_with_it(raw, text
 ])
 def test_the_user_a_comment_opens_by_speaking_to(raw, name):
     assert addressee(raw) == name
+
+
+def test_a_bare_question_under_our_reposted_post_is_about_that_post():
+    text = normalise("转了！请问今天几点截止？//@云雀手机:X5上市转发抽奖！关注+转发并@2位好友").text
+    assert text.startswith("X5上市转发抽奖") and "几点截止" in text
+    # A question that names its subject, or a bare repost, stays as written.
+    assert normalise("这次奖品是啥？几台X5啊//@云雀手机:上市转发抽奖来啦").text.startswith("这次奖品")
+    assert normalise("转发抽奖 @a @b //@云雀手机:【X5上市转发抽奖】关注").text == "转发抽奖"

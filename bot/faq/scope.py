@@ -27,7 +27,7 @@ FACETS = ("products", "parts", "specs", "services", "groups", "channels", "regio
 OUR_PRODUCTS = re.compile(r"x5\s*pro|x5|a3|buds\s*3|watch\s*s2", re.IGNORECASE)
 _VERSION = re.compile(r"(?<![\d.])\d+\.\d+(?:\.\d+)?(?![\d.])")
 _STORAGE = re.compile(r"(?<![\d+])(\d{2,4}|[12])\s*(tb|t|gb|g)(?![a-z0-9+])", re.IGNORECASE)
-_MEMORY = re.compile(r"(\d{1,2})\s*(?:g|gb)?\s*\+\s*(\d{2,4}|1)\s*(t|tb|g|gb)?", re.IGNORECASE)
+_MEMORY = re.compile(r"(\d{1,2})\s*(?:g|gb)?\s*\+\s*(\d{2,4}|[12])\s*(t|tb|g|gb)?", re.IGNORECASE)
 
 
 # "已在 11 月 20 日推送的 3.0.3 版本修复": the version that fixes what the entry is about.
