@@ -250,13 +250,15 @@ def decide(
     small_talk = intent_info.kind in (IGNORE, SOCIAL) and intent not in PLAIN_TALK and not SPAM.search(text)
     # "照你们说的删了指纹重录了，还是慢，咋回事": read as thanks, yet it asks about a problem.
     polite_problem = intent in ("greet", "thanks") and PROBLEM.search(text) and asks(text, nominal=False)
-    if polite_problem or small_talk and ((low_confidence and (strong or SUGGESTION.search(text)))
+    # "听说你们要出折叠屏了？": a product we do not make, asked about, is the product team's.
+    unmade_asked = faq is not None and faq.scope.unmade(text) and asks(text, nominal=False)
+    if polite_problem or small_talk and ((low_confidence and (strong or SUGGESTION.search(text))) or unmade_asked
                        or (OUR_NAMES.search(ADDRESS_FORM.sub("", text) + " " + " ".join(message.topics))
                            or OUR_BUSINESS.search(text)) and asks(text, nominal=False)
                        or (about_us and PROBLEM.search(text) and not RESOLVED.search(text))):
         # Taken for small talk, yet it reads like a manual question, asks something of our products or
         # business (not "小编今天心情怎么样"), reports a problem with them or makes a wish: a human looks.
-        owner = PRODUCT_DEPARTMENT if SUGGESTION.search(text) else (
+        owner = PRODUCT_DEPARTMENT if SUGGESTION.search(text) or unmade_asked else (
             _second_opinion(nlu) or (best.entry.department if best else None) or "pre_sales")
         return handoff(owner, R_LOW_CONFIDENCE, intent, confidence, match=best)
     if intent_info.kind == IGNORE:

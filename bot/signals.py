@@ -62,7 +62,7 @@ SPAM = re.compile(
 )
 # Gratitude with no question in it is small talk, whatever topic it mentions.
 GRATITUDE = re.compile(r"谢谢|感谢|多谢|thank|thx|辛苦", re.IGNORECASE)
-QUESTION = re.compile(r"[?？吗呢么嘛]|怎么|怎样|如何|咋|多少|几|什么|啥|哪|能不能|可不可以|是不是|有没有|请问|求问")
+QUESTION = re.compile(r"[?？吗呢么嘛]|怎么|怎样|如何|咋|多少|多久|多长|几|什么|啥|哪|能不能|可不可以|是不是|有没有|请问|求问")
 # Mentions of our products or of us: a comparison without them is not about us.
 ABOUT_US = re.compile(r"云雀|小雀|yunque|你们|贵司|官博|官方|小编|客服|x5|a3|buds|watch|care|天枢", re.IGNORECASE)
 RIVAL_LOOKUP = "rival_brand"  # the lookup table of other brands (data/nlu/lookups.yml)
@@ -86,7 +86,7 @@ SUGGESTION = re.compile(r"求出|希望出|建议出|出个|出一款|出一个|
 # Words of our business: text with none of them and no confident intent is not for this account.
 OUR_BUSINESS = re.compile(r"商城|订单|下单|发货|快递|物流|退货|退款|换货|保修|售后|维修|抽奖|中奖|优惠|券|以旧换新|"
                           r"发票|分期|预售|新品|发布会|系统|升级|更新|手机|耳机|手表|寄修|服务中心|客服|充电器|毛病|新机|换机|返修|"
-                          r"开不了机|中了|领奖|收货|付款|支付|付钱|送修|"
+                          r"开不了机|中了|领奖|收货|付款|支付|付钱|送修|补贴|差价|价保|换新|"
                           r"\bship|deliver|order|warranty|repair|refund|price|coupon|lottery|invoice", re.IGNORECASE)
 # A problem reported as over ("终于不断了", "修好了"): good news, not a request for help.
 RESOLVED = re.compile(r"终于.{0,6}(?:不|好|正常)|点个?赞|解决了|修好了|正常了|不再|没再")

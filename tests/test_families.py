@@ -460,3 +460,13 @@ def test_formal_letters_and_english_questions_about_our_business_are_not_spam(tr
 ])
 def test_a_configuration_benchmark_term_or_sale_the_manual_lacks_is_handed_off(triage, covered, near_miss):
     assert outcome(triage, near_miss, channel="dm").action == "handoff", near_miss
+
+
+@pytest.mark.parametrize("text, department", [
+    ("听说你们要出折叠屏了？真的假的", "product"),  # a product we do not make, asked about
+    ("价保申请交了一周了 差价还没退回来", "orders_logistics"),
+    ("谢谢小编，门店说X5 Pro没现货，要等多久", None),
+])
+def test_asks_hidden_in_chatter_or_thanks_reach_a_human(triage, text, department):
+    o = outcome(triage, text, channel="dm")
+    assert o.action == "handoff" and (department is None or o.department == department), o
