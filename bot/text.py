@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import List
 
+from bot.signals import OUR_NAMES
+
 _A_TAG = re.compile(r"<a\b[^>]*>(.*?)</a>", re.IGNORECASE | re.DOTALL)
 _ANY_TAG = re.compile(r"<[^>]+>")
 _URL = re.compile(r"(?:https?://|www\.)[^\s\u4e00-\u9fff，。！？]+|\bt\.cn/[A-Za-z0-9]+", re.IGNORECASE)
@@ -39,7 +41,6 @@ _ECHO = re.compile(rf"^(?:(?:{_ECHO_TOKEN})[!！?？~～。.，,\s]*)+$", re.IGN
 _POINTS_BACK = re.compile(r"^.{0,6}(?:这样|这个问题|这种情况|同样|也是|也这样|也遇到|也有)|^.{1,6}呢[?？]?$|"
                           r"^(?:那|请问|所以)?(?:该|要)?(?:怎么办|咋办|咋整|怎么解决|怎么弄)[?？]?$")
 _MAX_POINTING_CHARS = 16
-_OUR_NAME = re.compile(r"云雀|x5|a3|buds|watch|care", re.IGNORECASE)  # the post's subject already named
 _ASKS_HINT = re.compile(r"[?？]|请问|吗|几点|什么时候|啥时候|怎么|多少|能不能|可以不")
 # "…多少钱？谢谢" : thanks after a question says nothing about its topic.
 _TRAILING_THANKS = re.compile(r"[,，.。!！\s]*(?:谢谢|感谢|多谢|thx|thanks|thank you)[啦了呀哈啊～~!！。.\s]*$", re.IGNORECASE)
@@ -174,10 +175,10 @@ def normalise(raw: str) -> NormalisedText:
     elif chain and len(own) <= _MAX_POINTING_CHARS and _POINTS_BACK.search(own):
         quoted = _quoted_question(chain)
         own = f"{quoted},{own}" if quoted else own
-    elif chain and len(own) <= _MAX_POINTING_CHARS and _ASKS_HINT.search(own) and not _OUR_NAME.search(own) \
-            and _our_post_title(chain):
+    elif chain and len(own) <= _MAX_POINTING_CHARS and _ASKS_HINT.search(own) and not OUR_NAMES.search(own):
         # "转了！请问今天几点截止？//@云雀手机:X5上市转发抽奖…": the question is about our post.
-        own = f"{_our_post_title(chain)},{own}"  # "," as NFKC leaves it: stable
+        title = _our_post_title(chain)
+        own = f"{title},{own}" if title else own  # "," as NFKC leaves it: stable
     own = _strip_salutation(own)
     return NormalisedText(
         text=own,
