@@ -57,6 +57,7 @@ from bot.signals import (
     DEVICE,
     ESCALATION,
     FAN_CALL,
+    FLASHING,
     GRATITUDE,
     INSULT,
     INTENSITY,
@@ -159,6 +160,8 @@ def _owner_by_content(text: str, department: str | None) -> str | None:
     if LATE_SHIPMENT.search(text):
         return "orders_logistics"
     if department == "after_sales" and AFTER_UPDATE.search(text) and PROBLEM.search(text):
+        return "rnd"
+    if FLASHING.search(text):
         return "rnd"
     return department
 

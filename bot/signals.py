@@ -82,7 +82,8 @@ SELLING = re.compile(r"接单|价格美丽|价格优惠|量大从优|有需要�
 # What a scam asks for; an entry that says we never ask for it answers a fan who got such a request.
 CREDENTIALS = re.compile(r"验证码|银行卡|密码")
 # A wish for something we do not offer ("求出个曜石黑", "希望出小屏版"): a suggestion for product.
-SUGGESTION = re.compile(r"求出|希望出|建议出|出个|出一款|出一个|再出|能不能出|可以出|建议|希望能(?!选上|中|抽中|被选|早日|早点|快点|收到|顺利)|希望你们|希望可以")
+SUGGESTION = re.compile(r"求出|希望出|建议出|出个|出一款|出一个|再出|能不能出|可以出|建议|希望能(?!选上|中|抽中|被选|早日|早点|快点|收到|顺利)|希望你们|希望可以|"
+                        r"(?:会|会不会|有没有得|有冇得|以后)出(?![货发厂来])")
 # Words of our business: text with none of them and no confident intent is not for this account.
 OUR_BUSINESS = re.compile(r"商城|订单|下单|发货|快递|物流|退货|退款|换货|保修|售后|维修|抽奖|中奖|优惠|券|以旧换新|"
                           r"发票|分期|预售|新品|发布会|系统|升级|更新|手机|耳机|手表|寄修|服务中心|客服|充电器|毛病|新机|换机|返修|"
@@ -93,7 +94,10 @@ RESOLVED = re.compile(r"终于.{0,6}(?:不|好|正常)|点个?赞|解决了|修�
 # FAQ intents whose entries answer a reported problem, not only a question.
 SELF_HELP = frozenset({"ask_troubleshoot", "ask_known_issue"})
 # A problem still there after a system update ("系统也是最新版了，还是烫"): the system's, R&D's.
-AFTER_UPDATE = re.compile(r"(?:升级|更新|升)(?:了|完|到|过)?.{0,10}(?:系统|版本|最新)|系统.{0,6}最新|最新版|升完级|升级完|更新完")
+AFTER_UPDATE = re.compile(r"(?:升级|更新|升)(?:了|完|到|过)?.{0,10}(?:系统|版本|最新)|系统.{0,6}最新|最新版|升完级|升级完|更新完|"
+                          r"(?:升级|更新)(?:都|后|以后|之后)")
+# Unlocking the bootloader, flashing, rooting: the system's, R&D's.
+FLASHING = re.compile(r"解锁\s*bl|解\s*bl|bl\s*锁|刷机|刷.{0,4}rom|(?<![a-z])rom(?![a-z])|(?<![a-z])root(?![a-z])", re.IGNORECASE)
 # An order that should have shipped and has not, or when one ships: logistics', whatever product it names.
 LATE_SHIPMENT = re.compile(r"待发货|还没发货|还不发货|没发货|迟迟不发|还没发出|一直不发|不给发货|还没发(?![布现言])|"
                            r"(?:多久|什么时候|啥时候|几天|何时|几时|几号|哪天)(?:能|会|可以|才)?发货")

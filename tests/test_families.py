@@ -334,6 +334,9 @@ def test_a_question_about_another_months_activity_is_not_answered_with_this_mont
     ("X5 Pro 1TB说月底前发，都过了我的还没发", "orders_logistics"),
     ("X5 Pro 1TB今天下单什么时候能发货", "orders_logistics"),  # the promise ran out: when it ships
     ("我抽中了Buds 3，能寄到学校吗", "marketing"),  # a prize's delivery
+    ("升级都十来天了，A3晚上待机还是掉电很快", "rnd"),  # a drain that stayed after the update
+    ("A3可以解BL锁刷机吗", "rnd"),  # flashing is the system's
+    ("X5 Pro以后会出粉色吗", "product"),  # a wish for a colour
 ])
 def test_a_handoff_goes_to_the_department_of_what_it_is_about(triage, text, department):
     o = outcome(triage, text, channel="dm")
