@@ -254,7 +254,8 @@ def decide(
     # "照你们说的删了指纹重录了，还是慢，咋回事": read as thanks, yet it asks about a problem.
     polite_problem = intent in ("greet", "thanks") and PROBLEM.search(text) and asks(text, nominal=False)
     # "听说你们要出折叠屏了？": a product we do not make, asked about, is the product team's.
-    unmade_asked = faq is not None and faq.scope.unmade(text) and asks(text, nominal=False)
+    unmade = faq.scope.unmade(text) if faq is not None else None  # a product we do not make, if named
+    unmade_asked = bool(unmade) and asks(text, nominal=False)
     if polite_problem or small_talk and ((low_confidence and (strong or SUGGESTION.search(text))) or unmade_asked
                        or (OUR_NAMES.search(ADDRESS_FORM.sub("", text) + " " + " ".join(message.topics))
                            or OUR_BUSINESS.search(text)) and asks(text, nominal=False)
@@ -278,7 +279,6 @@ def decide(
         # The other questions of the message may be in the FAQ: the operator gets their answers drafted.
         return replace(out, draft=answer().draft) if len(questions) > 1 else out
 
-    unmade = faq.scope.unmade(text) if faq is not None else None
     if unmade and intent != "complaint" and intent_info.kind in (FAQ, HANDOFF):
         return with_draft(handoff(PRODUCT_DEPARTMENT, R_OUT_OF_SCOPE, intent, confidence, match=best))
     if SUGGESTION.search(text) and (intent_info.kind == FAQ or confidence < settings.intent_threshold):

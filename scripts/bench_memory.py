@@ -16,17 +16,17 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-CALL = {"next_action": "action_answer_faq", "sender_id": "bench",
-        "tracker": {"sender_id": "bench", "slots": {}, "events": [],
-                    "latest_message": {"text": "换屏多少钱", "intent": {"name": "ask_repair_price", "confidence": 0.9},
-                                       "entities": []}}, "domain": {}}
+sys.path.insert(0, str(ROOT))
+
+from bot.weibo.actions_call import ActionCaller  # noqa: E402
+from scripts.procs import rss_mb  # noqa: E402
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for process {pid}")
+def action_call() -> dict:
+    """The body the Weibo channel sends the action server (bot/weibo/actions_call.py)."""
+    caller = ActionCaller("", {"ask_repair_price": "action_answer_faq"}, "weibo", timeout=30)
+    parse = {"intent": {"name": "ask_repair_price", "confidence": 0.9}, "entities": []}
+    return caller.request("bench", "换屏多少钱", parse, {})
 
 
 def main() -> int:
@@ -45,8 +45,9 @@ def main() -> int:
                     if time.monotonic() > deadline or proc.poll() is not None:
                         raise SystemExit("the action server did not start") from None
                     time.sleep(0.5)
+            call = action_call()
             for _ in range(20):
-                requests.post(f"http://127.0.0.1:{port}/webhook", json=CALL, timeout=30).raise_for_status()
+                requests.post(f"http://127.0.0.1:{port}/webhook", json=call, timeout=30).raise_for_status()
             print(f"action server resident memory after 20 calls: {rss_mb(proc.pid):.0f} MB (target < 300 MB)")
         finally:
             proc.terminate()

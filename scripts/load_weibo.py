@@ -32,33 +32,10 @@ from bot.weibo.api import DM_REPLY  # noqa: E402
 from bot.weibo.signature import sign  # noqa: E402
 from bot.weibo.standin import WeiboStandIn  # noqa: E402
 from scripts.bench_data import messages  # noqa: E402
+from scripts.procs import process_tree_rss  # noqa: E402
 from tests.helpers import BIN, free_port, start, stop, wait_http  # noqa: E402
 
 SECRET, TOKEN = "load-secret", "load-token"
-
-
-def process_tree_rss(pid: int) -> list:
-    """(command, resident MB) of a process and all its descendants, from /proc."""
-    children: dict = {}
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
-        except OSError:
-            continue
-        children.setdefault(int(fields["PPid"]), []).append(int(status.parent.name))
-    out, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        todo.extend(children.get(current, []))
-        try:
-            fields = dict(line.split(":\t", 1) for line in Path(f"/proc/{current}/status").read_text().splitlines()
-                          if ":\t" in line)
-            cmd = Path(f"/proc/{current}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        name = " ".join(part.decode(errors="replace").rsplit("/", 1)[-1] for part in cmd[:3] if part)
-        out.append((name, int(fields.get("VmRSS", "0 kB").split()[0]) / 1024))
-    return out
 
 
 def main() -> int:

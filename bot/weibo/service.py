@@ -278,29 +278,33 @@ class WeiboService:
 
     async def _decide(self, row: Dict[str, Any], message: NormalisedText,
                       parse_data: Dict[str, Any] | None) -> tuple:
-        """The action's run for this message (bot/weibo/actions_call.py for a parsed one, Rasa's own
-        path otherwise): (its decision or None, the error if any)."""
-        from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
-
+        """The action's run for this message: (its decision or None, the error if any)."""
         payload = json.loads(row["payload"] or "{}")
-        collector = CollectingOutputChannel()
         metadata = {"channel": row["channel"], "inbox_id": row["id"], REPORT_METADATA: True, "original_text": row["text"],
                     "conversation_id": row["conversation_id"], "message_id": str(row["id"]),
                     "fan_id": row["sender_id"], **{k: payload[k] for k in queue.REPLY_TARGET_KEYS if k in payload}}
         sender = f"{row['channel']}-{row['sender_id']}"
         try:
-            if parse_data is not None and self.actions is not None:
-                uttered = await asyncio.wait_for(self.actions.run(sender, message.text, parse_data, metadata),
-                                                 DECIDE_TIMEOUT_SECONDS)
-                return reported_decision(uttered), ""
-            await asyncio.wait_for(self._handler(UserMessage(
-                message.text, collector, sender, parse_data=parse_data,
-                input_channel=INPUT_CHANNEL, metadata=metadata)), DECIDE_TIMEOUT_SECONDS)
+            uttered = await asyncio.wait_for(self._uttered(sender, message.text, parse_data, metadata),
+                                             DECIDE_TIMEOUT_SECONDS)
         except asyncio.TimeoutError:
             return None, f"no decision within {DECIDE_TIMEOUT_SECONDS:.0f} s"
         except Exception as exc:
             return None, repr(exc)
-        return reported_decision(collector.messages), ""
+        return reported_decision(uttered), ""
+
+    async def _uttered(self, sender: str, text: str, parse_data: Dict[str, Any] | None,
+                       metadata: Dict[str, Any]) -> List[Dict[str, Any]]:
+        """What the action uttered: called directly for a parsed message (bot/weibo/actions_call.py),
+        through Rasa's own path otherwise."""
+        if parse_data is not None and self.actions is not None:
+            return await self.actions.run(sender, text, parse_data, metadata)
+        from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+        collector = CollectingOutputChannel()
+        await self._handler(UserMessage(text, collector, sender, parse_data=parse_data, input_channel=INPUT_CHANNEL,
+                                        metadata=metadata))
+        return collector.messages
 
     def _commit(self, lease: box.Lease, row: Dict[str, Any], decision: Decision) -> decisions.Applied:
         payload = json.loads(row["payload"] or "{}")
