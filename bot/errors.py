@@ -31,8 +31,8 @@ class InputError(BotError):
 
 
 class LeaseLost(BotError):
-    """A worker tried to finish or release an inbox row whose lease another worker now holds (its
-    own expired): its work is discarded, the current holder's counts."""
+    """A worker tried to finish work (an inbox row, a poll of the comment feeds) whose lease
+    another worker now holds (its own expired): its work is discarded, the current holder's counts."""
 
 
 class ReplyWindowClosed(QueueError):

@@ -183,7 +183,7 @@ def _deliver_outbox(world) -> None:
         client = WeiboClient(world.standin.base_url, TOKEN)
         service = WeiboService(world.factory, client, poll_seconds=60, poll_comments=False)
         try:
-            await service.delivery.deliver_batch(box.claim_due(world.factory, 50))
+            await service.delivery.deliver_batch(box.claim_due(world.factory, 50, service.worker_id))
         finally:
             await client.close()
 

@@ -76,20 +76,20 @@ def test_a_released_row_is_claimed_again_with_the_next_attempt_number(factory):
 def test_send_retries_back_off_and_give_up(factory):
     box.enqueue_reply(factory, "r1", {"channel": "dm", "receiver_id": "1", "text": "hi"})
     assert box.enqueue_reply(factory, "r1", {"channel": "dm", "receiver_id": "1", "text": "hi"}) is None
-    [row] = box.claim_due(factory, 5)
+    [row] = box.claim_due(factory, 5, "w1")
     delay = box.retry_delay(row["attempts"])
     assert delay == box.BACKOFF_SECONDS[0]
-    box.mark_retry(factory, row["id"], delay, "503")
-    assert box.claim_due(factory, 5) == []  # not due until the backoff passes
+    box.mark_retry(factory, "w1", row["id"], delay, "503")
+    assert box.claim_due(factory, 5, "w1") == []  # not due until the backoff passes
     assert 0 < box.next_due_in(factory) <= box.BACKOFF_SECONDS[0]
     assert box.retry_delay(box.MAX_SEND_ATTEMPTS) is None
 
 
 def test_a_retry_with_a_variant_text_sends_the_variant(factory):
     box.enqueue_reply(factory, "r1", {"channel": "comment", "receiver_id": "1", "text": "价格 2999 元"})
-    [row] = box.claim_due(factory, 5)
-    box.mark_retry(factory, row["id"], 0.0, "repeated content", "亲，价格 2999 元")
-    [again] = box.claim_due(factory, 5)
+    [row] = box.claim_due(factory, 5, "w1")
+    box.mark_retry(factory, "w1", row["id"], 0.0, "repeated content", "亲，价格 2999 元")
+    [again] = box.claim_due(factory, 5, "w1")
     assert (again["text"], again["attempts"]) == ("亲，价格 2999 元", 2)
 
 
@@ -100,7 +100,7 @@ def _recover(factory) -> list:
 
 def test_rows_a_live_worker_is_sending_are_left_alone(factory):
     box.enqueue_reply(factory, "r1", {"channel": "dm", "receiver_id": "1", "text": "hi"})
-    box.claim_due(factory, 5)
+    box.claim_due(factory, 5, "w1")
     assert _recover(factory) == []  # another worker starting now must not flag them
     assert box.counts(factory)["outbox"] == {"sending": 1}
 
@@ -108,10 +108,10 @@ def test_rows_a_live_worker_is_sending_are_left_alone(factory):
 def test_rows_caught_sending_by_a_crash_are_never_resent(factory, monkeypatch):
     monkeypatch.setattr(box, "SEND_DEADLINE_SECONDS", 0.0)  # the worker died at once
     box.enqueue_reply(factory, "r1", {"channel": "dm", "receiver_id": "1", "text": "hi"})
-    box.claim_due(factory, 5)
+    box.claim_due(factory, 5, "w1")
     [stuck] = _recover(factory)
     assert stuck["idempotency_key"] == "r1"
-    assert box.claim_due(factory, 5) == []
+    assert box.claim_due(factory, 5, "w1") == []
     assert box.counts(factory)["outbox"] == {"uncertain": 1}
 
 
@@ -126,8 +126,8 @@ def test_comment_cursor_moves_with_the_stored_comments(factory):
 def test_a_delivered_batch_is_marked_sent_in_one_call(factory):
     for n in range(3):
         box.enqueue_reply(factory, f"r{n}", {"channel": "dm", "receiver_id": "42", "text": f"回复{n}"})
-    rows = box.claim_due(factory, 5)
-    box.mark_sent(factory, *[r["id"] for r in rows[:2]])
+    rows = box.claim_due(factory, 5, "w1")
+    assert box.mark_sent(factory, "w1", *[r["id"] for r in rows[:2]]) == 2
     assert box.counts(factory)["outbox"] == {"sent": 2, "sending": 1}
 
 
@@ -158,10 +158,51 @@ def test_a_worker_renews_only_the_leases_of_rows_it_is_still_working_on(factory)
 def test_recovery_runs_its_per_row_work_once_in_the_same_transaction(factory, monkeypatch):
     monkeypatch.setattr(box, "SEND_DEADLINE_SECONDS", 0.0)
     box.enqueue_reply(factory, "r1", {"channel": "dm", "receiver_id": "1", "text": "hi"})
-    box.claim_due(factory, 5)
+    box.claim_due(factory, 5, "w1")
     seen = []
     with factory.begin() as session:
         box.recover_sends(session, lambda s, row: seen.append((s is session, row["idempotency_key"])))
     with factory.begin() as session:
         assert box.recover_sends(session, lambda s, row: seen.append(row)) == []  # already flagged
     assert seen == [(True, "r1")]
+
+
+def test_a_send_belongs_to_the_worker_that_claimed_it(factory):
+    box.enqueue_reply(factory, "r1", REPLY)
+    [row] = box.claim_due(factory, 5, "w1")
+    assert row["worker_id"] == "w1"
+    assert box.mark_sent(factory, "w2", row["id"]) == 0  # another worker cannot settle it
+    assert box.mark_retry(factory, "w2", row["id"], 0.0, "503") is False
+    with factory.begin() as session:
+        assert box.mark_undelivered(session, "w2", row["id"], "failed", "refused") is False
+    assert box.counts(factory)["outbox"] == {"sending": 1}
+    assert box.mark_sent(factory, "w1", row["id"]) == 1
+
+
+def test_a_send_recovered_as_uncertain_is_not_marked_sent_or_retried_by_its_late_worker(factory, monkeypatch):
+    monkeypatch.setattr(box, "SEND_DEADLINE_SECONDS", 0.0)  # the worker stalled past its deadline
+    box.enqueue_reply(factory, "r1", REPLY)
+    [row] = box.claim_due(factory, 5, "w1")
+    assert len(_recover(factory)) == 1
+    assert box.mark_retry(factory, "w1", row["id"], 0.0, "503") is False  # never sent again
+    assert box.mark_sent(factory, "w1", row["id"]) == 0
+    assert box.counts(factory)["outbox"] == {"uncertain": 1}
+
+
+def test_a_worker_renews_the_deadline_of_only_its_own_sends(factory, monkeypatch):
+    box.enqueue_reply(factory, "r1", REPLY)
+    [row] = box.claim_due(factory, 5, "w1")
+    assert box.renew_sends(factory, "w2", [row["id"]]) == 0
+    assert box.renew_sends(factory, "w1", [row["id"]]) == 1
+    assert _recover(factory) == []
+
+
+def test_comments_are_stored_only_while_their_poller_holds_the_lease(factory):
+    from bot.store import leases
+
+    comments = [box.Inbound("comment", "comment:5", "7", "p:7", "评论", {"cid": "5", "post_id": "p"})]
+    with pytest.raises(LeaseLost):
+        box.store_comments(factory, "to_me", "5", comments, holder="w1")  # w1 never took the lease
+    assert box.get_cursor(factory, "to_me") is None and box.counts(factory)["inbox"] == {}
+    assert leases.acquire(factory, leases.COMMENT_POLLER, "w1", 30)
+    assert box.store_comments(factory, "to_me", "5", comments, holder="w1") == 1

@@ -71,7 +71,7 @@ def test_a_reply_weibo_rejects_is_failed_and_handed_to_a_human(factory, standin)
     box.enqueue_reply(factory, "welcome:3001", {"channel": "dm", "receiver_id": "3001", "text": "您好"})
     standin.fail_next(DM_REPLY, 400)
 
-    _with_service(factory, standin, lambda service: service.delivery.deliver_batch(box.claim_due(factory, 20)))
+    _with_service(factory, standin, lambda service: service.delivery.deliver_batch(box.claim_due(factory, 20, service.worker_id)))
     assert box.counts(factory)["outbox"] == {"failed": 1}
     [(ticket, [message])] = _open_tickets(factory)
     assert (ticket["reason"], ticket["fan_id"], ticket["department"]) == ("delivery_rejected", "3001", FALLBACK_DEPARTMENT)
@@ -137,7 +137,7 @@ def _deliver_one(factory, standin, timeout: float = 5.0) -> None:
     async def main() -> None:
         service = WeiboService(factory, WeiboClient(standin.base_url, TOKEN, timeout=timeout), 60, False)
         try:
-            await service.delivery.deliver_batch(box.claim_due(factory, 20))
+            await service.delivery.deliver_batch(box.claim_due(factory, 20, service.worker_id))
         finally:
             await service.stop()
 
@@ -151,7 +151,7 @@ def test_a_reply_weibo_took_but_answered_too_late_for_is_uncertain_and_never_res
     time.sleep(1.5)  # the stand-in finishes the call: Weibo did take it
     assert len(standin.received(DM_REPLY)) == 1
     assert box.counts(factory)["outbox"] == {"uncertain": 1}
-    assert box.claim_due(factory, 20) == []  # not due again, ever
+    assert box.claim_due(factory, 20, "another-worker") == []  # not due again, ever
     [(ticket, _)] = _open_tickets(factory)
     assert ticket["reason"] == "delivery_uncertain"
 
@@ -254,7 +254,7 @@ def test_four_fans_with_the_same_question_get_four_replies_weibo_does_not_see_as
 
     async def body(service: WeiboService) -> None:
         while box.counts(factory)["outbox"] != {"sent": 4}:
-            rows = box.claim_due(factory, 20)
+            rows = box.claim_due(factory, 20, service.worker_id)
             if rows:
                 await service.delivery.deliver_batch(rows)
             await asyncio.sleep(0.01)
@@ -287,7 +287,7 @@ def test_a_failed_operator_reply_reopens_its_own_ticket_with_an_event(factory, s
         original_text="屏幕绿线", normalised_text="屏幕绿线"))
     queue.record_reply(factory, ticket_id, "alice", "您好，请到服务中心检测", send={"channel": "dm", "receiver_id": "4001"})
     standin.fail_next(DM_REPLY, 400)
-    _with_service(factory, standin, lambda service: service.delivery.deliver_batch(box.claim_due(factory, 20)))
+    _with_service(factory, standin, lambda service: service.delivery.deliver_batch(box.claim_due(factory, 20, service.worker_id)))
     [(ticket, _)] = _open_tickets(factory)
     assert (ticket["id"], ticket["status"]) == (ticket_id, "waiting")
     with factory() as session:
@@ -305,3 +305,37 @@ def test_a_call_dropped_before_weibo_took_it_is_uncertain_too_and_never_resent(f
     assert box.counts(factory)["outbox"] == {"uncertain": 1}  # ... but the client could not know that
     [(ticket, _)] = _open_tickets(factory)
     assert ticket["reason"] == "delivery_uncertain"
+
+
+def test_of_two_replicas_exactly_one_polls_and_the_other_takes_over_within_the_lease_when_it_dies(
+        factory, standin, monkeypatch):
+    monkeypatch.setattr("bot.store.leases.POLLER_LEASE_SECONDS", 1.0)
+
+    async def main() -> None:
+        replicas = [WeiboService(factory, WeiboClient(standin.base_url, TOKEN), 0.2, True) for _ in range(2)]
+        for replica in replicas:
+            replica.heartbeats.register("poll", 60)
+        loops = [asyncio.create_task(r._poll_loop()) for r in replicas]
+        try:
+            await asyncio.sleep(1.0)
+            assert sorted(r.polling for r in replicas) == [False, True]
+            holder = next(i for i, r in enumerate(replicas) if r.polling)
+            standin.add_comment("第一条新评论")
+            await asyncio.sleep(0.8)
+            loops[holder].cancel()  # the holder dies without giving its lease up
+            standin.add_comment("第二条新评论")
+            other = replicas[1 - holder]
+            deadline = time.monotonic() + 3.0
+            while "第二条新评论" not in _stored_texts(factory):
+                assert time.monotonic() < deadline, "no replica took the poller over"
+                await asyncio.sleep(0.1)
+            assert other.polling
+        finally:
+            for loop in loops:
+                loop.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
+            for r in replicas:
+                await r.client.close()
+
+    asyncio.run(main())
+    assert _stored_texts(factory) == ["第一条新评论", "第二条新评论"]  # each stored once

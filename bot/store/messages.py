@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.errors import LeaseLost
+from bot.store import leases
 from bot.store.tables import (
     DONE,
     FAILED,
@@ -192,26 +193,48 @@ def enqueue_reply(factory: Factory, key: str, reply: Dict[str, Any]) -> int | No
         return None
 
 
-def claim_due(factory: Factory, limit: int) -> List[Dict[str, Any]]:
-    """Mark due pending replies as sending (committed before the call goes out)."""
+def claim_due(factory: Factory, limit: int, worker_id: str) -> List[Dict[str, Any]]:
+    """Mark due pending replies as `worker_id`'s, sending until their deadline (committed before
+    the call goes out). On PostgreSQL, rows another worker is claiming are skipped, not waited for."""
     now = utcnow()
     with factory.begin() as session:
-        ids = session.execute(select(outbox.c.id).where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now)
-                              .order_by(outbox.c.id).limit(limit)).scalars().all()
+        query = (select(outbox.c.id).where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now)
+                 .order_by(outbox.c.id).limit(limit))
+        if session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
         deadline = now + timedelta(seconds=SEND_DEADLINE_SECONDS)
-        taken = [i for i in ids if session.execute(update(outbox).where(
+        taken = [i for i in session.execute(query).scalars().all() if session.execute(update(outbox).where(
             outbox.c.id == i, outbox.c.status == PENDING
-        ).values(status=SENDING, attempts=outbox.c.attempts + 1, send_deadline=deadline)).rowcount == 1]
+        ).values(status=SENDING, attempts=outbox.c.attempts + 1, send_deadline=deadline,
+                 worker_id=worker_id)).rowcount == 1]
         if not taken:
             return []
         return [dict(r) for r in session.execute(select(outbox).where(outbox.c.id.in_(taken))
                                                  .order_by(outbox.c.id)).mappings().all()]
 
 
-def mark_sent(factory: Factory, *outbox_ids: int) -> None:
-    """One transaction for a whole delivered batch."""
+def _sending_by(worker_id: str):  # noqa: ANN202
+    return (outbox.c.status == SENDING) & (outbox.c.worker_id == worker_id)
+
+
+def renew_sends(factory: Factory, worker_id: str, outbox_ids: List[int]) -> int:
+    """Move the deadline of the sends `worker_id` still has in flight (a slow call with retries
+    inside it can outlast one deadline); a dead worker's rows keep theirs and are recovered."""
+    if not outbox_ids:
+        return 0
+    now = utcnow()
     with factory.begin() as session:
-        session.execute(update(outbox).where(outbox.c.id.in_(outbox_ids)).values(status=SENT, sent_at=utcnow()))
+        return session.execute(update(outbox).where(
+            outbox.c.id.in_(outbox_ids), _sending_by(worker_id), outbox.c.send_deadline >= now,
+        ).values(send_deadline=now + timedelta(seconds=SEND_DEADLINE_SECONDS))).rowcount
+
+
+def mark_sent(factory: Factory, worker_id: str, *outbox_ids: int) -> int:
+    """One transaction for a whole delivered batch. A row another worker already recovered (this
+    one outlived its deadline) stays `uncertain` with its ticket; returns how many were marked."""
+    with factory.begin() as session:
+        return session.execute(update(outbox).where(outbox.c.id.in_(outbox_ids), _sending_by(worker_id))
+                               .values(status=SENT, sent_at=utcnow())).rowcount
 
 
 def retry_delay(attempts: int) -> float | None:
@@ -221,14 +244,17 @@ def retry_delay(attempts: int) -> float | None:
     return BACKOFF_SECONDS[min(attempts - 1, len(BACKOFF_SECONDS) - 1)]
 
 
-def mark_retry(factory: Factory, outbox_id: int, delay: float, error: str, text: str | None = None) -> None:
-    """Back to pending, due in `delay` seconds (with a new `text`: a variant Weibo will not see as a repeat)."""
-    values: Dict[str, Any] = {"status": PENDING, "last_error": error[:2000],
+def mark_retry(factory: Factory, worker_id: str, outbox_id: int, delay: float, error: str,
+               text: str | None = None) -> bool:
+    """Back to pending, due in `delay` seconds (with a new `text`: a variant Weibo will not see as a
+    repeat). False when the row is no longer this worker's send (recovered as uncertain meanwhile)."""
+    values: Dict[str, Any] = {"status": PENDING, "last_error": error[:2000], "worker_id": None,
                               "next_attempt_at": utcnow() + timedelta(seconds=delay)}
     if text is not None:
         values["text"] = text
     with factory.begin() as session:
-        session.execute(update(outbox).where(outbox.c.id == outbox_id).values(**values))
+        return session.execute(update(outbox).where(outbox.c.id == outbox_id, _sending_by(worker_id))
+                               .values(**values)).rowcount == 1
 
 
 def set_text(factory: Factory, outbox_id: int, text: str) -> None:
@@ -237,13 +263,15 @@ def set_text(factory: Factory, outbox_id: int, text: str) -> None:
         session.execute(update(outbox).where(outbox.c.id == outbox_id).values(text=text))
 
 
-def mark_undelivered(session: Session, outbox_id: int, status: str, error: str) -> None:
+def mark_undelivered(session: Session, worker_id: str, outbox_id: int, status: str, error: str) -> bool:
     """Inside the caller's transaction (which also opens the ticket): a reply done with without
     being sent, `failed` (Weibo refused it, or every retry failed) or `uncertain` (sent, and no
-    answer: it may have reached the fan). Neither is ever sent again."""
+    answer: it may have reached the fan). Neither is ever sent again. False (no ticket is due)
+    when the row is no longer this worker's send: whoever recovered it opened the ticket."""
     if status not in (FAILED, UNCERTAIN):
         raise ValueError(f"status {status!r}: an undelivered reply is {FAILED!r} or {UNCERTAIN!r}")
-    session.execute(update(outbox).where(outbox.c.id == outbox_id).values(status=status, last_error=error[:2000]))
+    return session.execute(update(outbox).where(outbox.c.id == outbox_id, _sending_by(worker_id))
+                           .values(status=status, last_error=error[:2000])).rowcount == 1
 
 
 def recover_sends(session: Session,
@@ -280,10 +308,15 @@ def get_cursor(factory: Factory, name: str) -> str | None:
         return session.execute(select(cursors.c.value).where(cursors.c.name == name)).scalar_one_or_none()
 
 
-def store_comments(factory: Factory, cursor_name: str, new_cursor: str, messages: List[Inbound]) -> int:
-    """Store polled comments and advance the cursor together: a restart neither skips nor re-reads."""
+def store_comments(factory: Factory, cursor_name: str, new_cursor: str, messages: List[Inbound],
+                   holder: str | None = None) -> int:
+    """Store polled comments and advance the cursor together: a restart neither skips nor re-reads.
+    With `holder`, only while it holds the poller lease (a poller that stalled past its lease must
+    not move the cursor under the new holder): LeaseLost otherwise, and nothing is stored."""
     stored = 0
     with factory.begin() as session:
+        if holder is not None:
+            leases.fence(session, leases.COMMENT_POLLER, holder)
         for message in messages:
             exists = session.execute(select(inbox.c.id).where(inbox.c.dedupe_key == message.dedupe_key)).first()
             if exists is not None:

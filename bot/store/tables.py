@@ -168,6 +168,7 @@ outbox = Table(
     Column("sent_at", DateTime(timezone=True), nullable=True),
     # A row still `sending` after this was left by a worker that died mid-send (see SEND_DEADLINE_SECONDS).
     Column("send_deadline", DateTime(timezone=True), nullable=True),
+    Column("worker_id", String(96), nullable=True),  # who holds a `sending` row until its send_deadline
     CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'uncertain')", name="ck_outbox_status"),
     Index("ix_outbox_due", "status", "next_attempt_at"),
 )
@@ -181,6 +182,17 @@ trackers = Table(
     Column("tracker", Text, nullable=False),
     Column("updated_at", Float, nullable=False),
     Index("ix_trackers_updated", "updated_at"),
+)
+
+# A named lease held by one worker at a time (the comment poller): the holder renews it before
+# `expires_at`; once that passes, any worker may take it (bot/store/leases.py).
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(96), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("acquired_at", DateTime(timezone=True), nullable=False),
 )
 
 cursors = Table(

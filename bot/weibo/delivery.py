@@ -58,8 +58,10 @@ class Delivery:
     """The outbox worker of one process."""
 
     def __init__(self, factory: sessionmaker[Session], client: WeiboClient, heartbeats: Heartbeats,
-                 lead_ins: Path | None = None) -> None:
+                 worker_id: str, lead_ins: Path | None = None) -> None:
         self.factory = factory
+        self.worker_id = worker_id
+        self.sending: set = set()  # outbox ids this worker has claimed and not yet settled: the sends it renews
         self.client = client
         self.heartbeats = heartbeats
         self._db = db_runner(factory)
@@ -93,9 +95,10 @@ class Delivery:
                 if asyncio.get_running_loop().time() - recovered_at > RECOVER_EVERY_SECONDS:
                     recovered_at = asyncio.get_running_loop().time()
                     await self._db(self.recover)
-                rows = await self._db(box.claim_due, self.factory, 20)
+                rows = await self._db(box.claim_due, self.factory, 20, self.worker_id)
                 self.heartbeats.beat("deliver")
                 if rows:
+                    self.sending.update(row["id"] for row in rows)
                     task = asyncio.create_task(self.deliver_batch(rows))
                     in_flight.add(task)
                     task.add_done_callback(in_flight.discard)
@@ -113,12 +116,14 @@ class Delivery:
         """Send claimed replies together and mark the delivered ones sent in one transaction."""
         try:
             sent = await asyncio.gather(*(self.deliver(row) for row in rows))
+            delivered = [row["id"] for row, ok in zip(rows, sent) if ok]
+            if delivered:
+                await self._db(box.mark_sent, self.factory, self.worker_id, *delivered)
         except Exception:
+            # Rows left `sending` are recovered as uncertain once their deadline passes: never resent.
             log.exception("delivering %d replies failed", len(rows))
-            return
-        delivered = [row["id"] for row, ok in zip(rows, sent) if ok]
-        if delivered:
-            await self._db(box.mark_sent, self.factory, *delivered)
+        finally:
+            self.sending.difference_update(row["id"] for row in rows)
 
     async def deliver(self, row: Dict[str, Any]) -> bool:
         """Send one claimed reply; True when Weibo took it (the caller marks it sent), else the row
@@ -139,7 +144,7 @@ class Delivery:
             if variant is None:
                 await self._db(self._undelivered, row, FAILED, "delivery_rejected", str(exc))
             else:
-                await self._db(box.mark_retry, self.factory, row["id"], 0.0, str(exc), variant)
+                await self._db(box.mark_retry, self.factory, self.worker_id, row["id"], 0.0, str(exc), variant)
                 self._outbox_event.set()
             return False
         except TransientError as exc:
@@ -147,7 +152,7 @@ class Delivery:
             if delay is None:
                 await self._db(self._undelivered, row, FAILED, "delivery_failed", str(exc))
             else:
-                await self._db(box.mark_retry, self.factory, row["id"], delay, str(exc))
+                await self._db(box.mark_retry, self.factory, self.worker_id, row["id"], delay, str(exc))
             return False
         except (UncertainError, PermanentError) as exc:
             status, reason = UNDELIVERED[type(exc)]
@@ -161,8 +166,8 @@ class Delivery:
     def _undelivered(self, row: Dict[str, Any], status: str, reason: str, error: str) -> None:
         """The reply will not be sent again: its status and the human's ticket in one transaction."""
         with self.factory.begin() as session:
-            box.mark_undelivered(session, row["id"], status, error)
-            self._ticket_for_reply_in(session, row, reason, error)
+            if box.mark_undelivered(session, self.worker_id, row["id"], status, error):
+                self._ticket_for_reply_in(session, row, reason, error)
 
     def _ticket_for_reply_in(self, session: Session, row: Dict[str, Any], reason: str, error: str) -> None:
         if row.get("ticket_id"):

@@ -28,7 +28,7 @@ from bot.faq.model import COMMENT, DM
 from bot.intents import IGNORE
 from bot.outcome import HANDOFF_ACTION, R_EMPTY
 from bot.respond import OUTCOME_KEY, REPORT_METADATA
-from bot.store import decisions, queue
+from bot.store import decisions, leases, queue
 from bot.store import messages as box
 from bot.store.decisions import Decision
 from bot.text import NormalisedText, normalise
@@ -99,7 +99,7 @@ class WeiboService:
         self.actions = actions  # the direct path to the action server for parsed messages
         self.worker_id = worker_id or new_worker_id()
         self.heartbeats = Heartbeats()
-        self.delivery = Delivery(factory, client, self.heartbeats, lead_ins)
+        self.delivery = Delivery(factory, client, self.heartbeats, self.worker_id, lead_ins)
         self.backfill_hours = backfill_hours
         self.client = client
         self.poll_seconds = poll_seconds
@@ -111,6 +111,7 @@ class WeiboService:
         self._working: set = set()  # inbox ids this worker is deciding on: the leases it renews
         self._parse: BatchParser | None = None
         self.ready = False  # True once warmed up and processing (the channel's health check says so)
+        self.polling = False  # True while this worker holds the comment poller's lease
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, handler: Handler, parse: BatchParser | None = None) -> None:
@@ -129,6 +130,11 @@ class WeiboService:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.polling:
+            try:  # another replica polls at once instead of after the lease runs out
+                await self._db(leases.release, self.factory, leases.COMMENT_POLLER, self.worker_id)
+            except Exception:
+                log.warning("could not release the poller lease; it runs out by itself", exc_info=True)
         await self.client.close()
         if self.actions is not None:
             await self.actions.close()
@@ -212,10 +218,12 @@ class WeiboService:
                 task.add_done_callback(running.discard)
 
     async def _lease_loop(self) -> None:
-        """Keeps this worker's inbox leases alive while it works on them (a decision can take
-        longer than a lease); a worker that dies stops renewing and its rows go to another."""
+        """Keeps this worker's inbox leases and send deadlines alive while it works on them (a
+        decision can take longer than a lease); a worker that dies stops renewing and its rows go
+        to another (its sends in flight become uncertain, never resent)."""
         while True:
             await self._db(box.renew_leases, self.factory, self.worker_id, sorted(self._working))
+            await self._db(box.renew_sends, self.factory, self.worker_id, sorted(self.delivery.sending))
             self.heartbeats.beat("leases")
             await asyncio.sleep(box.LEASE_SECONDS / 3)
 
@@ -327,13 +335,23 @@ class WeiboService:
 
     # ------------------------------------------------------------------ comments
     async def _poll_loop(self) -> None:
+        """Exactly one replica polls the feeds (each poll counts against Weibo's hourly call limit):
+        the holder of the poller lease. The others keep asking for it, and take it over within
+        POLLER_LEASE_SECONDS of its holder's death."""
+        polled_at = float("-inf")
         while True:
-            try:
-                await self.poll_once()
-            except (TransientError, PermanentError) as exc:
-                log.warning("comment poll failed: %s", exc)  # Weibo's trouble, not the loop's
+            self.polling = await self._db(leases.acquire, self.factory, leases.COMMENT_POLLER, self.worker_id,
+                                          leases.POLLER_LEASE_SECONDS)
+            if self.polling and time.monotonic() - polled_at >= self.poll_seconds:
+                polled_at = time.monotonic()
+                try:
+                    await self.poll_once(holder=self.worker_id)
+                except (TransientError, PermanentError) as exc:
+                    log.warning("comment poll failed: %s", exc)  # Weibo's trouble, not the loop's
+                except LeaseLost as exc:
+                    log.warning("%s", exc)
             self.heartbeats.beat("poll")
-            await asyncio.sleep(self.poll_seconds)
+            await asyncio.sleep(min(self.poll_seconds, leases.POLLER_LEASE_SECONDS / 3))
 
     async def _read_feed(self, path: str, since: int, not_before: float | None = None) -> List[Dict[str, Any]]:
         """Comments newer than `since` (and, when given, posted from `not_before` on), page by page
@@ -348,8 +366,9 @@ class WeiboService:
         log.warning("%s: more than %d pages of new comments; the older ones are left unread", path, MAX_PAGES_PER_POLL)
         return found
 
-    async def poll_once(self) -> int:
-        """Read both feeds from their last seen id; store new comments with the new cursor.
+    async def poll_once(self, holder: str | None = None) -> int:
+        """Read both feeds from their last seen id; store new comments with the new cursor (only
+        while `holder`, when given, still holds the poller lease: LeaseLost otherwise).
 
         A feed with no cursor is a new deployment: its cursor starts at the newest comment and
         nothing older than the start is answered, except the last `backfill_hours` when asked."""
@@ -370,7 +389,7 @@ class WeiboService:
                     continue
                 top = max(int(c["id"]) for c in found)
             inbound = [self._comment_inbound(c) for c in sorted(found, key=lambda c: int(c["id"]))]
-            stored += await self._db(box.store_comments, self.factory, name, str(top), inbound)
+            stored += await self._db(box.store_comments, self.factory, name, str(top), inbound, holder)
         if stored:
             self._inbox_event.set()
         return stored
