@@ -52,6 +52,7 @@ class Settings:
     rasa_port: int
     actions_port: int
     console_port: int
+    metrics_port: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
@@ -81,6 +82,8 @@ class Settings:
             rasa_port=_int(env, "BOT_RASA_PORT", 5005),
             actions_port=_int(env, "BOT_ACTIONS_PORT", 5055),
             console_port=_int(env, "BOT_CONSOLE_PORT", 8000),
+            # Prometheus metrics of the Rasa server, on loopback only; 0 turns them off.
+            metrics_port=_int(env, "BOT_METRICS_PORT", 9105),
         )
 
 

@@ -112,10 +112,13 @@ class WeiboInput(InputChannel):
 
             # The agent is looked up per batch: Rasa replaces it when a new model is loaded.
             await service.start(on_new_message, lambda texts: parse_dicts(app.ctx.agent, texts))
+            if self.settings.metrics_port:
+                service.metrics.serve(self.settings.metrics_port)
 
         @hook.listener("before_server_stop")
         async def _stop(app, loop) -> None:  # noqa: ANN001
             await service.stop()
+            service.metrics.close()
             await rasa_speedups.close_sessions()
 
         @hook.route("/", methods=["GET"])

@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.faq.model import COMMENT
 from bot.store import messages as box
 from bot.store import queue
-from bot.store.tables import FAILED, UNCERTAIN, inbox
+from bot.store.tables import FAILED, SENT, UNCERTAIN, inbox
 from bot.weibo.client import PermanentError, RepeatedError, TransientError, UncertainError, WeiboClient
 from bot.weibo.loops import Heartbeats
+from bot.weibo.metrics import ServiceMetrics
 from bot.weibo.variants import LeadIns, vary
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,8 @@ class Delivery:
     """The outbox worker of one process."""
 
     def __init__(self, factory: sessionmaker[Session], client: WeiboClient, heartbeats: Heartbeats,
-                 worker_id: str, lead_ins: Path | None = None) -> None:
+                 worker_id: str, lead_ins: Path | None = None, metrics: ServiceMetrics | None = None) -> None:
+        self.metrics = metrics or ServiceMetrics()
         self.factory = factory
         self.worker_id = worker_id
         self.sending: set = set()  # outbox ids this worker has claimed and not yet settled: the sends it renews
@@ -79,8 +81,9 @@ class Delivery:
         def ticket(session: Session, row: Dict[str, Any]) -> None:
             self._ticket_for_reply_in(session, row, "delivery_uncertain", "interrupted while sending")
 
-        queue.in_transaction(self.factory, lambda session: box.recover_sends(session, ticket),
-                             "the replies a dead worker left")
+        flagged = queue.in_transaction(self.factory, lambda session: box.recover_sends(session, ticket),
+                                       "the replies a dead worker left")
+        self.metrics.recovered_sends.inc(len(flagged))
 
     async def loop(self) -> None:
         """Claimed batches are sent concurrently (up to DELIVERY_BATCHES_IN_FLIGHT): a new reply
@@ -128,6 +131,12 @@ class Delivery:
     async def deliver(self, row: Dict[str, Any]) -> bool:
         """Send one claimed reply; True when Weibo took it (the caller marks it sent), else the row
         is scheduled for a retry (a variant, after a repeat) or done with, with a ticket."""
+        result = await self._send(row)
+        self.metrics.deliveries.labels(row["channel"], result).inc()
+        return result == SENT
+
+    async def _send(self, row: Dict[str, Any]) -> str:
+        """What became of one send: sent, repeated, retry, failed or uncertain."""
         try:
             if row["channel"] == COMMENT:
                 text = row["text"]
@@ -143,22 +152,22 @@ class Delivery:
             variant = self._variant(row["text"]) if row["channel"] == COMMENT else None
             if variant is None:
                 await self._db(self._undelivered, row, FAILED, "delivery_rejected", str(exc))
-            else:
-                await self._db(box.mark_retry, self.factory, self.worker_id, row["id"], 0.0, str(exc), variant)
-                self._outbox_event.set()
-            return False
+                return FAILED
+            await self._db(box.mark_retry, self.factory, self.worker_id, row["id"], 0.0, str(exc), variant)
+            self._outbox_event.set()
+            return "repeated"
         except TransientError as exc:
             delay = box.retry_delay(row["attempts"])
             if delay is None:
                 await self._db(self._undelivered, row, FAILED, "delivery_failed", str(exc))
-            else:
-                await self._db(box.mark_retry, self.factory, self.worker_id, row["id"], delay, str(exc))
-            return False
+                return FAILED
+            await self._db(box.mark_retry, self.factory, self.worker_id, row["id"], delay, str(exc))
+            return "retry"
         except (UncertainError, PermanentError) as exc:
             status, reason = UNDELIVERED[type(exc)]
             await self._db(self._undelivered, row, status, reason, str(exc))
-            return False
-        return True
+            return status
+        return SENT
 
     def _variant(self, text: str) -> str | None:
         return vary(text, self._lead_ins.items()) if self._lead_ins is not None else None

@@ -46,6 +46,7 @@ from bot.weibo.api import (
 from bot.weibo.client import PermanentError, TransientError, WeiboClient
 from bot.weibo.delivery import FALLBACK_DEPARTMENT, Delivery, db_runner
 from bot.weibo.loops import Heartbeats, supervise
+from bot.weibo.metrics import ServiceMetrics
 
 log = logging.getLogger(__name__)
 WELCOME = "感谢关注云雀手机！有问题可以直接私信我们，我们会尽快回复。"
@@ -94,12 +95,14 @@ class WeiboService:
 
     def __init__(self, factory: sessionmaker[Session], client: WeiboClient, poll_seconds: float,
                  poll_comments: bool = True, backfill_hours: float = 0.0, lead_ins: Path | None = None,
-                 worker_id: str | None = None, actions: ActionCaller | None = None) -> None:
+                 worker_id: str | None = None, actions: ActionCaller | None = None,
+                 metrics: ServiceMetrics | None = None) -> None:
         self.factory = factory
+        self.metrics = metrics or ServiceMetrics()
         self.actions = actions  # the direct path to the action server for parsed messages
         self.worker_id = worker_id or new_worker_id()
         self.heartbeats = Heartbeats()
-        self.delivery = Delivery(factory, client, self.heartbeats, self.worker_id, lead_ins)
+        self.delivery = Delivery(factory, client, self.heartbeats, self.worker_id, lead_ins, self.metrics)
         self.backfill_hours = backfill_hours
         self.client = client
         self.poll_seconds = poll_seconds
@@ -112,6 +115,7 @@ class WeiboService:
         self._parse: BatchParser | None = None
         self.ready = False  # True once warmed up and processing (the channel's health check says so)
         self.polling = False  # True while this worker holds the comment poller's lease
+        self.metrics.watch(factory, self.heartbeats, self.worker_id, lambda: self.polling)
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, handler: Handler, parse: BatchParser | None = None) -> None:
@@ -252,8 +256,8 @@ class WeiboService:
             try:
                 if row["attempts"] >= box.MAX_PROCESS_ATTEMPTS:
                     await self._db(self._commit, lease, row, self._to_human(row, message.text, "bot_error"))
-                else:
-                    await self._db(box.release_inbound, self.factory, lease, repr(exc))
+                elif await self._db(box.release_inbound, self.factory, lease, repr(exc)):
+                    self.metrics.processing_retries.inc()
             except LeaseLost as lost:
                 log.warning("%s", lost)
             except Exception:
@@ -268,6 +272,7 @@ class WeiboService:
                       parse_data: Dict[str, Any] | None = None) -> None:
         """Decide on one leased inbox row and commit the decision; every row ends with one outcome."""
         lease = box.Lease.of(row)
+        started = time.monotonic()
         if message.is_empty:
             decision: Decision | None = Decision(IGNORE, reason=R_EMPTY)
         else:
@@ -276,11 +281,15 @@ class WeiboService:
                 # The action never ran (action server down, Rasa failed or too slow): retry, then a human.
                 if row["attempts"] < box.MAX_PROCESS_ATTEMPTS:
                     if await self._db(box.release_inbound, self.factory, lease, error or "no decision reported"):
+                        self.metrics.processing_retries.inc()
                         await asyncio.sleep(0.5 * row["attempts"])
                         self._inbox_event.set()
                     return
                 decision = self._to_human(row, message.text, "bot_unavailable")
         applied = await self._db(self._commit, lease, row, decision)
+        action, _, department = applied.outcome.partition("/")
+        self.metrics.outcomes.labels(action, department or "none").inc()
+        self.metrics.decide_seconds.observe(time.monotonic() - started)
         if applied.reply:
             self.delivery.wake()
 
