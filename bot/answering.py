@@ -272,6 +272,17 @@ def _owner(part: _Part, message_intent: str | None) -> str:
     return part.department or "pr"
 
 
+def _with_requirements(part: _Part, message: str) -> _Part:
+    """A part whose entry is only true of something the message never names (the 双12 sale's
+    stacking rule for "教育优惠能和以旧换新一起用吗") is not covered by it. The whole message counts:
+    "双12 X5降多少？能跟学生优惠一起用吗" names the sale in its first question."""
+    lowered = message.lower()
+    unmet = [e for e in part.entries if e.requires and not any(w.lower() in lowered for w in e.requires)]
+    if not unmet:
+        return part
+    return replace(part, entry=None, extra=None, reason=R_NOT_COVERED, detail=f"requires:{unmet[0].id}")
+
+
 def _fits(reply: str, channel: str) -> bool:
     return len(reply) <= COMMENT_LIMIT if channel == COMMENT else len(reply) < DM_LIMIT
 
@@ -331,6 +342,7 @@ def answer_questions(message: NormalisedText, channel: str, nlu: NluResult, matc
         if not parts:
             parts = [_resolve(message.text, intent, confidence, matches, scope, settings, now)]
         parts = _fewest_entries(parts, scope, settings, faq)
+    parts = [_with_requirements(p, message.text) for p in parts]
     covered = [p for p in parts if p.covered]
     draft = _compose(covered, channel, now) if covered else None
     missing = [p for p in parts if not p.covered]

@@ -186,6 +186,11 @@ def test_a_specific_the_entry_does_not_name_is_not_answered(triage, covered, nea
     ("升级3.0.2以后wifi老是断连怎么办", "更新到3.0.3了wifi还是老断怎么办"),  # already on the fixing version
     ("七天无理由退货怎么退", "找代购买的X5能七天无理由吗"),  # bought from a reseller
     ("A3能插存储卡吗", "X5最大存储有多大"),  # internal storage, not a storage card
+    ("双12直降能和以旧换新一起用吗", "学生优惠能和以旧换新一起用吗"),  # a stacking rule true only of the sale
+    ("没发货的订单怎么取消", "订单都发出去了还能取消吗"),  # already shipped
+    ("寄修能上门取件吗", "寄修运费谁出？我们这顺丰不上门取件怎么办"),  # pickup the fan cannot get
+    ("X5保外换屏多少钱", "X5換屏幾錢？可唔可以上門幫我換"),  # a repair at home
+    ("X5有耳机孔吗", "X5没有耳机孔的话盒子里送转接头吗"),  # a part the entry does not name
 ])
 def test_a_near_miss_of_time_stacking_version_channel_or_storage_is_handed_off(triage, covered, near_miss):
     assert outcome(triage, covered).action == "answer", covered

@@ -23,7 +23,7 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 PERSONAL_DATA = re.compile(r"1[3-9]\d[- ]?\d{4}[- ]?\d{4}|\d{17}[\dXx]|YQ\d{8,}", re.IGNORECASE)
 ENTRY_FIELDS = {
     "id", "department", "intent", "question", "alternates", "answer", "comment",
-    "valid_from", "valid_until", "ended_answer", "after_end", "keywords", "excludes", "scope", "not_covered", "by_product",
+    "valid_from", "valid_until", "ended_answer", "after_end", "keywords", "excludes", "scope", "not_covered", "requires", "by_product",
 }
 # Files of the FAQ directory that are not FAQ entries.
 SIDE_FILES = {"synonyms", "scope", "regional", "comment_lead_ins"}
@@ -163,6 +163,7 @@ class _FileChecker:
         excludes = self.string_list(entry.get("excludes"), "excludes", "排除词")
         scope = self.string_list(entry.get("scope"), "scope", "适用范围")
         not_covered = self.string_list(entry.get("not_covered"), "not_covered", "不适用的情况")
+        requires = self.string_list(entry.get("requires"), "requires", "必须提到的词")
         answer = self.text(entry, "answer", line, required=True)
         comment = self.text(entry, "comment", line, required=True)
         ended = self.text(entry, "ended_answer", line, required=False)
@@ -190,7 +191,7 @@ class _FileChecker:
             alternates=tuple(alternates), intent=intent, valid_from=start, valid_until=end,
             ended_answer=ended, ended_handoff=after_end == AFTER_END_HANDOFF, file=self.label, line=line, keywords=tuple(keywords),
             excludes=tuple(excludes), scope=tuple(scope), not_covered=tuple(not_covered),
-            variants=tuple(variants),
+            requires=tuple(requires), variants=tuple(variants),
         ))
 
     def variants(self, node: _Node | None) -> List[Tuple[str, str, str]]:

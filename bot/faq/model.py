@@ -59,6 +59,9 @@ class FaqEntry:
     excludes: Tuple[str, ...] = field(default=())  # none may appear in the question
     scope: Tuple[str, ...] = field(default=())  # what else it covers (products, parts, groups...)
     not_covered: Tuple[str, ...] = field(default=())  # what it does not cover even if its text names it
+    # One must appear somewhere in the fan's message (any of its questions): what the entry is
+    # about when its answer is only true there ("双12" for the sale's stacking rules).
+    requires: Tuple[str, ...] = field(default=())
     # (product, answer, comment): the reply for a fan who asks about that product only, so an
     # A3 owner is not told the X5's price too.
     variants: Tuple[Tuple[str, str, str], ...] = field(default=())
