@@ -1,4 +1,4 @@
-# Targets: setup, run, test, train, validate, lint, cross-validate, bench, load, faults, clean.
+# Targets: setup, run, test, train, validate, lint, cross-validate, bench, load, load-cluster, faults, clean.
 # `make run` and `make test` do all set-up on a fresh machine.
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +8,7 @@ NLU_INPUTS := config.yml domain.yml $(wildcard data/nlu/*.yml) $(wildcard data/*
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: setup run test train validate lint cross-validate bench load faults clean browser
+.PHONY: setup run test train validate lint cross-validate bench load load-cluster faults clean system
 
 setup: $(STAMP)
 
@@ -25,10 +25,10 @@ train: $(MODEL_STAMP)
 run: $(MODEL_STAMP)
 	$(BIN)/bot serve
 
-browser:
-	scripts/ensure-browser.sh
+system:
+	scripts/ensure-system.sh
 
-test: $(MODEL_STAMP) browser
+test: $(MODEL_STAMP) system
 	$(BIN)/bot faq check data/faq
 	$(BIN)/rasa data validate --data data/nlu data/rules.yml --fail-on-warnings
 	$(BIN)/python -m pytest
@@ -57,6 +57,11 @@ bench: $(MODEL_STAMP)
 load: $(MODEL_STAMP)
 	$(BIN)/python scripts/load_weibo.py --messages 1000 --in-flight 20
 	$(BIN)/python scripts/load_weibo.py --messages 900 --rate 30
+
+# 10,000 DMs and 2,000 comments through HAProxy, to 1 and then 2 replicas on PostgreSQL and Redis,
+# one of the 2 killed with SIGKILL mid-stream (the test suite runs a smaller version of it).
+load-cluster: $(MODEL_STAMP) system
+	$(BIN)/python scripts/load_cluster.py --replicas 1,2 --dms 10000 --comments 2000 --rate 50 --kill
 
 faults: $(MODEL_STAMP)
 	$(BIN)/python scripts/fault_injection.py --dms 1000 --comments 300

@@ -19,7 +19,9 @@ EXAMPLES: Dict[str, str] = {
     "triage": "example: bot triage ../shared/eval/dev.jsonl -o out.jsonl --dry-run --now 2026-11-25T10:00",
     "eval": "example: bot eval data/eval/heldout.jsonl --now 2026-12-01T18:00 --min-precision 0.98 --curve",
     "db migrate": "example: BOT_DATABASE_URL=postgresql://localhost/test bot db migrate",
-    "serve": "example: bot serve --backfill 24   (Ctrl-C stops everything; --rest opens the local test channel)",
+    "serve": "example: bot serve --backfill 24   (Ctrl-C stops everything; --rest opens the local test channel)\n"
+             "         BOT_DATABASE_URL=postgresql://postgres@127.0.0.1/bot BOT_REDIS_URL=redis://127.0.0.1:6379/0 "
+             "bot serve --replicas 2",
 }
 
 
@@ -352,6 +354,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-console", action="store_true", help="do not start the web console")
     p.add_argument("--backfill", type=float, metavar="HOURS",
                    help="on first start, also answer the comments of the last HOURS (default: none older than the start)")
+    p.add_argument("--replicas", type=int, default=1, metavar="N",
+                   help="run N Rasa and action servers behind HAProxy on BOT_RASA_PORT (N > 1 needs "
+                        "BOT_DATABASE_URL=postgresql://... and BOT_REDIS_URL; default: %(default)s)")
     return parser
 
 

@@ -10,11 +10,13 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Dict, List
 
 import yaml
 
+from bot import cluster
 from bot.errors import ConfigError
 from bot.settings import Settings
 
@@ -42,24 +44,38 @@ def _pump(name: str, stream, out) -> None:
 
 
 class Supervisor:
-    """Child processes with prefixed logs; stopping one stops all."""
+    """Child processes with prefixed logs. A child that exits stops all, except a replica's
+    (`restart=True`): another replica carries the load meanwhile, so it is started again."""
+
+    RESTART_DELAY_SECONDS = 1.0
 
     def __init__(self, env: Dict[str, str]) -> None:
         self.env = env
         self.children: Dict[str, subprocess.Popen] = {}
+        self._specs: Dict[str, tuple] = {}
+        self.restarts: Dict[str, int] = {}
 
-    def start(self, name: str, args: List[str], env: Dict[str, str] | None = None) -> None:
+    def start(self, name: str, args: List[str], env: Dict[str, str] | None = None, restart: bool = False) -> None:
+        self._specs[name] = (args, env, restart)
         proc = subprocess.Popen(args, env={**self.env, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 start_new_session=True)
         threading.Thread(target=_pump, args=(name, proc.stdout, sys.stdout), daemon=True).start()
         self.children[name] = proc
 
     def wait(self) -> str | None:
-        """Block until a child exits; its name."""
+        """Block until a child that is not restarted exits; its name. Replicas that exit are started again."""
         while True:
-            for name, proc in self.children.items():
-                if proc.poll() is not None:
+            for name, proc in list(self.children.items()):
+                if proc.poll() is None:
+                    continue
+                args, env, restart = self._specs[name]
+                if not restart:
                     return name
+                self.restarts[name] = self.restarts.get(name, 0) + 1
+                print(f"{name} exited with {proc.returncode}; starting it again (restart {self.restarts[name]})",
+                      flush=True)
+                time.sleep(self.RESTART_DELAY_SECONDS)
+                self.start(name, args, env, restart)
             time.sleep(0.5)
 
     def stop(self, timeout: float = 20.0) -> None:
@@ -77,33 +93,31 @@ class Supervisor:
 
 def endpoints_yaml(settings: Settings) -> str:
     """Rasa endpoints: our action server; trackers that expire (bot/weibo/trackers.py) in the SQL
-    database, or in Redis, with Redis locks, when BOT_REDIS_URL is set (what lets several Rasa
-    servers share conversations when the service outgrows one machine)."""
+    database, and, when BOT_REDIS_URL is set, Rasa's conversation locks in Redis (what lets several
+    Rasa servers share conversations: each replica's own in-memory locks would not see the others)."""
     from bot.weibo.trackers import STORE_TYPE, tracker_database_url
 
-    endpoints: Dict[str, object] = {"action_endpoint": {"url": f"http://127.0.0.1:{settings.actions_port}/webhook"}}
+    endpoints: Dict[str, object] = {
+        "action_endpoint": {"url": f"http://127.0.0.1:{settings.actions_port}/webhook"},
+        "tracker_store": {"type": STORE_TYPE, "ttl_seconds": int(settings.tracker_ttl_hours * 3600),
+                          "db_url": tracker_database_url(settings.database_url, settings.data_dir)}}
     if settings.redis_url:
         from urllib.parse import urlsplit
 
         url = urlsplit(settings.redis_url)
         if url.scheme != "redis" or not url.hostname:
             raise ConfigError(f"BOT_REDIS_URL={settings.redis_url!r}: use redis://HOST:PORT/DB")
-        common: Dict[str, object] = {"url": url.hostname, "port": url.port or 6379,
-                                     "db": int((url.path or "/0").lstrip("/") or "0")}
+        lock: Dict[str, object] = {"type": "redis", "url": url.hostname, "port": url.port or 6379,
+                                   "db": int((url.path or "/0").lstrip("/") or "0"), "key_prefix": "weibo_bot"}
         if url.password:
-            common["password"] = url.password
-        endpoints["tracker_store"] = {"type": "redis", **common, "key_prefix": "weibo_bot",
-                                      "record_exp": int(settings.tracker_ttl_hours * 3600)}
-        endpoints["lock_store"] = {"type": "redis", **common, "key_prefix": "weibo_bot"}
-    else:
-        endpoints["tracker_store"] = {"type": STORE_TYPE, "ttl_seconds": int(settings.tracker_ttl_hours * 3600),
-                                      "db_url": tracker_database_url(settings.database_url, settings.data_dir)}
+            lock["password"] = url.password
+        endpoints["lock_store"] = lock
     return yaml.safe_dump(endpoints, allow_unicode=True, sort_keys=False)
 
 
-def write_endpoints(settings: Settings, data_dir: Path) -> Path:
+def write_endpoints(settings: Settings, data_dir: Path, name: str = "endpoints.yml") -> Path:
     data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / "endpoints.yml"
+    path = data_dir / name
     path.write_text(endpoints_yaml(settings), encoding="utf-8")
     return path
 
@@ -121,8 +135,26 @@ def credentials_yaml(base: str, rest: bool) -> str:
     return text
 
 
+def _start_replica(supervisor: Supervisor, rasa: List[str], endpoints: Path, rasa_port: int, actions_port: int,
+                   metrics_port: int, name: str = "") -> None:
+    """One Rasa server (with the Weibo loops) and the action server only it calls. The action
+    server writes tickets: it listens on loopback only. The SDK's own entry point, not `rasa run
+    actions`: Rasa's CLI would load its ML stack into a process that only reads FAQ files (about
+    40 MB more resident; see scripts/bench_memory.py). A named replica is restarted when it exits."""
+    suffix = f"-{name}" if name else ""
+    supervisor.start(f"actions{suffix}", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+                                          "--port", str(actions_port)], {"SANIC_HOST": "127.0.0.1"}, restart=bool(name))
+    own = {"BOT_ACTIONS_PORT": str(actions_port), "BOT_METRICS_PORT": str(metrics_port), "BOT_RASA_PORT": str(rasa_port)}
+    if name:
+        # Behind the load balancer a replica's Rasa API listens on loopback only.
+        rasa = rasa + ["-i", "127.0.0.1"]
+    supervisor.start(f"rasa{suffix}", rasa + ["--port", str(rasa_port), "--endpoints", str(endpoints)], own,
+                     restart=bool(name))
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
+    cluster.check_shared(settings, args.replicas)
     from bot.nlu.parser import MODEL_NAME
     from bot.store.db import migrate
 
@@ -150,19 +182,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
             raise ConfigError(f"--backfill {args.backfill}: give the hours to catch up on, e.g. --backfill 24")
         env["WEIBO_BACKFILL_HOURS"] = str(args.backfill)
     supervisor = Supervisor(env)
-    # The action server writes tickets: only the Rasa server next to it may call it.
-    # The SDK's own entry point, not `rasa run actions`: Rasa's CLI would load its ML stack into a
-    # process that only reads FAQ files (about 40 MB more resident; see scripts/bench_memory.py).
-    supervisor.start("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-                                 "--port", str(settings.actions_port)], {"SANIC_HOST": "127.0.0.1"})
-    supervisor.start("rasa", [str(bin_dir / "rasa"), "run", "-m", str(model), "--port", str(settings.rasa_port),
-                              "--credentials", str(credentials), "--endpoints", str(endpoints)])
+    replicas = cluster.plan(settings, args.replicas)
+    rasa = [str(bin_dir / "rasa"), "run", "-m", str(model), "--credentials", str(credentials)]
+    if args.replicas == 1:
+        _start_replica(supervisor, rasa, endpoints, settings.rasa_port, settings.actions_port, settings.metrics_port)
+        front = f"rasa :{settings.rasa_port}"
+    else:
+        config = data_dir / "haproxy.cfg"
+        config.write_text(cluster.haproxy_config(settings, replicas), encoding="utf-8")
+        balancer = cluster.haproxy_binary()
+        for r in replicas:
+            own = write_endpoints(replace(settings, actions_port=r.actions_port), data_dir, f"endpoints-{r.name}.yml")
+            _start_replica(supervisor, rasa, own, r.rasa_port, r.actions_port, r.metrics_port, r.name)
+        # -db: stay in the foreground, so the supervisor sees it exit; -W: master-worker, reloadable.
+        supervisor.start("haproxy", [balancer, "-db", "-W", "-f", str(config)])
+        front = (f"haproxy :{settings.rasa_port} -> {len(replicas)} replicas (rasa "
+                 + ", ".join(f":{r.rasa_port}" for r in replicas) + ")")
     if not args.no_console:
         supervisor.start("console", [str(bin_dir / "bot"), "console", "--port", str(settings.console_port)])
-    print(f"serving: rasa :{settings.rasa_port} (webhooks /webhooks/weibo/webhook"
+    print(f"serving: {front} (webhooks /webhooks/weibo/webhook"
           + (", /webhooks/rest/webhook" if args.rest else "") + "), "
-          f"actions :{settings.actions_port}" + ("" if args.no_console else f", console :{settings.console_port}")
-          + ", Ctrl-C stops", flush=True)
+          f"actions :{settings.actions_port if args.replicas == 1 else 'per replica'}"
+          + ("" if args.no_console else f", console :{settings.console_port}") + ", Ctrl-C stops", flush=True)
     stopping = threading.Event()
 
     def _stop(signum, frame) -> None:  # noqa: ANN001

@@ -53,6 +53,8 @@ class Settings:
     actions_port: int
     console_port: int
     metrics_port: int
+    replica_ports_from: int
+    public_host: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
@@ -84,6 +86,10 @@ class Settings:
             console_port=_int(env, "BOT_CONSOLE_PORT", 8000),
             # Prometheus metrics of the Rasa server, on loopback only; 0 turns them off.
             metrics_port=_int(env, "BOT_METRICS_PORT", 9105),
+            # `bot serve --replicas N`: replica i's Rasa and action servers on this port + 2i and + 2i + 1.
+            replica_ports_from=_int(env, "BOT_REPLICA_PORTS_FROM", 5100),
+            # Where the load balancer listens (with BOT_RASA_PORT); 0.0.0.0 to take Weibo's pushes directly.
+            public_host=env.get("BOT_PUBLIC_HOST", "0.0.0.0"),
         )
 
 

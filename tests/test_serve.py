@@ -21,10 +21,13 @@ def test_endpoints_point_at_the_action_port_and_keep_trackers_in_an_expiring_sto
                                        "db_url": "sqlite:////srv/bot/trackers.sqlite3"}}
     pg = yaml.safe_load(endpoints_yaml(settings(BOT_DATABASE_URL="postgresql://bot@db:5432/bot")))
     assert pg["tracker_store"]["db_url"] == "postgresql://bot@db:5432/bot"
-    shared = yaml.safe_load(endpoints_yaml(settings(BOT_REDIS_URL="redis://:pw@10.0.0.5:6380/3")))
-    assert shared["tracker_store"] == {"type": "redis", "url": "10.0.0.5", "port": 6380, "db": 3,
-                                       "password": "pw", "key_prefix": "weibo_bot", "record_exp": 86400}
-    assert shared["lock_store"]["type"] == "redis"
+    shared = yaml.safe_load(endpoints_yaml(settings(BOT_REDIS_URL="redis://:pw@10.0.0.5:6380/3",
+                                                    BOT_DATABASE_URL="postgresql://bot@db:5432/bot")))
+    # Replicas share trackers in the database and Rasa's conversation locks in Redis.
+    assert shared["tracker_store"]["db_url"] == "postgresql://bot@db:5432/bot"
+    assert shared["lock_store"] == {"type": "redis", "url": "10.0.0.5", "port": 6380, "db": 3, "password": "pw",
+                                    "key_prefix": "weibo_bot"}
+    assert "lock_store" not in plain
 
 
 def test_bad_redis_url_is_a_clear_error():
