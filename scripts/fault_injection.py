@@ -84,6 +84,23 @@ class Postgres:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
 
+def push_until_accepted(http: requests.Session, hook: str, secret: str, body: dict) -> tuple:
+    """Push one signed DM as Weibo does: again every half second until it gets a 200. Returns the
+    session to go on with (a new one after a broken connection) and the attempts it took."""
+    attempts = 0
+    while True:
+        attempts += 1
+        ts, nonce = str(int(time.time() * 1000)), uuid.uuid4().hex[:8]
+        try:
+            response = http.post(hook, params={"signature": sign(secret, ts, nonce), "timestamp": ts, "nonce": nonce},
+                                 data=json.dumps(body, ensure_ascii=False).encode(), timeout=5)
+            if response.status_code == 200:
+                return http, attempts
+        except requests.RequestException:
+            http = requests.Session()
+        time.sleep(0.5)
+
+
 def descendants(pid: int) -> List[int]:
     out = []
     for entry in Path("/proc").iterdir():
@@ -181,18 +198,8 @@ def main() -> int:
                 sender = FIRST_SENDER + i
                 body = {"type": "text", "receiver_id": 9000, "sender_id": sender, "data": {},
                         "created_at": time.strftime("%a %b %d %H:%M:%S +0800 %Y"), "text": texts[i]}
-                while True:  # Weibo pushes again until it gets a 200
-                    push_attempts[sender] += 1
-                    ts, nonce = str(int(time.time() * 1000)), uuid.uuid4().hex[:8]
-                    try:
-                        response = http.post(hook, params={"signature": sign(SECRET, ts, nonce), "timestamp": ts,
-                                                           "nonce": nonce},
-                                             data=json.dumps(body, ensure_ascii=False).encode(), timeout=5)
-                        if response.status_code == 200:
-                            break
-                    except requests.RequestException:
-                        http = requests.Session()
-                    time.sleep(0.5)
+                http, attempts = push_until_accepted(http, hook, SECRET, body)
+                push_attempts[sender] += attempts
                 time.sleep(1.0 / args.rate)
 
         def comment_all() -> None:

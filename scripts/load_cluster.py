@@ -40,10 +40,9 @@ sys.path.insert(0, str(ROOT))
 from bot.store.db import make_engine, make_session_factory  # noqa: E402
 from bot.store.tables import inbox, inbox_events, outbox  # noqa: E402
 from bot.weibo.api import COMMENT_REPLY, COMMENTS_MENTIONS, COMMENTS_TO_ME, DM_REPLY  # noqa: E402
-from bot.weibo.signature import sign  # noqa: E402
 from bot.weibo.standin import WeiboStandIn  # noqa: E402
 from scripts.bench_data import messages  # noqa: E402
-from scripts.fault_injection import cmdline, descendants  # noqa: E402
+from scripts.fault_injection import cmdline, descendants, push_until_accepted  # noqa: E402
 from tests.helpers import BIN, free_port, start, stop, wait_http  # noqa: E402
 
 SECRET, TOKEN = "cluster-secret", "cluster-token"
@@ -173,20 +172,8 @@ def run(replicas: int, dms: int, comments: int, rate: float, kill: bool = False,
                 body = {"type": "text", "receiver_id": 9000, "sender_id": sender, "data": {},
                         "created_at": time.strftime("%a %b %d %H:%M:%S +0800 %Y"), "text": texts[i]}
                 pushed_at[sender] = time.time()
-                while True:  # Weibo pushes again until it gets a 200
-                    attempts[sender] += 1
-                    http = getattr(local, "http", None) or requests.Session()
-                    local.http = http
-                    ts, nonce = str(int(time.time() * 1000)), uuid.uuid4().hex[:8]
-                    try:
-                        response = http.post(hook, params={"signature": sign(SECRET, ts, nonce), "timestamp": ts,
-                                                           "nonce": nonce},
-                                             data=json.dumps(body, ensure_ascii=False).encode(), timeout=5)
-                        if response.status_code == 200:
-                            return
-                    except requests.RequestException:
-                        local.http = None
-                    time.sleep(0.5)
+                local.http, attempts[sender] = push_until_accepted(getattr(local, "http", None) or requests.Session(),
+                                                                   hook, SECRET, body)
 
             def comment_all() -> None:
                 gap = dms / rate / max(1, comments)

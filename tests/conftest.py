@@ -63,3 +63,16 @@ def _drop_schema(admin, schema, engine):
     with admin.begin() as conn:
         conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     admin.dispose()
+
+
+STANDIN_TOKEN = "standin-test-token"
+
+
+@pytest.fixture
+def standin():
+    """The Weibo API stand-in on a loopback port, for one test; calls must carry STANDIN_TOKEN."""
+    from bot.weibo.standin import WeiboStandIn
+
+    api = WeiboStandIn(access_token=STANDIN_TOKEN).start()
+    yield api
+    api.stop()

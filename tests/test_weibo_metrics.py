@@ -16,17 +16,10 @@ from bot.weibo.api import DM_REPLY
 from bot.weibo.client import WeiboClient
 from bot.weibo.metrics import PREFIX, ServiceMetrics
 from bot.weibo.service import WeiboService
-from bot.weibo.standin import WeiboStandIn
+from tests.conftest import STANDIN_TOKEN
 from tests.helpers import free_port
 
-TOKEN = "metrics-token"
-
-
-@pytest.fixture
-def standin():
-    api = WeiboStandIn(access_token=TOKEN).start()
-    yield api
-    api.stop()
+TOKEN = STANDIN_TOKEN
 
 
 def _scrape(port: int) -> dict:

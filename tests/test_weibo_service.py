@@ -15,16 +15,9 @@ from bot.store import queue
 from bot.weibo.api import COMMENT_REPLY, DM_REPLY
 from bot.weibo.client import WeiboClient
 from bot.weibo.service import FALLBACK_DEPARTMENT, WeiboService
-from bot.weibo.standin import WeiboStandIn
+from tests.conftest import STANDIN_TOKEN
 
-TOKEN = "service-test-token"
-
-
-@pytest.fixture
-def standin():
-    api = WeiboStandIn(access_token=TOKEN).start()
-    yield api
-    api.stop()
+TOKEN = STANDIN_TOKEN
 
 
 def _with_service(factory, standin, body: Callable[[WeiboService], Awaitable[Any]]) -> Any:
