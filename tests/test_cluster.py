@@ -72,12 +72,12 @@ def test_a_replica_that_dies_is_started_again_and_another_child_that_exits_stops
 def test_two_replicas_behind_haproxy_lose_nothing_and_send_nothing_twice_when_one_is_killed(tmp_path):
     from scripts.load_cluster import run
 
-    result = run(2, dms=600, comments=120, rate=30, kill=True, log_dir=tmp_path)
+    result = run(2, dms=1500, comments=300, rate=40, kill=True, log_dir=tmp_path)
     print("\n".join(result.lines()))
     assert result.killed.startswith("2 processes")
     assert result.lost == [] and result.not_done == []
     assert result.outcomes_twice == []
     assert result.dms_sent_twice == [] and result.comments_answered_twice == []
-    assert sum(result.outcomes.values()) == 720
+    assert sum(result.outcomes.values()) == 1800
     # One poller at a time: two feeds every 0.5 s at most, not once per replica.
     assert result.feed_polls <= 2 * (result.elapsed / 0.5 + 2)
