@@ -54,9 +54,12 @@ class Supervisor:
         self.children: Dict[str, subprocess.Popen] = {}
         self._specs: Dict[str, tuple] = {}
         self.restarts: Dict[str, int] = {}
+        self._started: Dict[str, float] = {}
+        self._failing: Dict[str, int] = {}  # restarts in a row of a child that did not stay up a minute
 
     def start(self, name: str, args: List[str], env: Dict[str, str] | None = None, restart: bool = False) -> None:
         self._specs[name] = (args, env, restart)
+        self._started[name] = time.monotonic()
         proc = subprocess.Popen(args, env={**self.env, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 start_new_session=True)
         threading.Thread(target=_pump, args=(name, proc.stdout, sys.stdout), daemon=True).start()
@@ -72,9 +75,13 @@ class Supervisor:
                 if not restart:
                     return name
                 self.restarts[name] = self.restarts.get(name, 0) + 1
-                print(f"{name} exited with {proc.returncode}; starting it again (restart {self.restarts[name]})",
-                      flush=True)
-                time.sleep(self.RESTART_DELAY_SECONDS)
+                # One that keeps failing (a port taken, a broken model) is retried less and less often.
+                stayed_up = time.monotonic() - self._started[name] > 60.0
+                self._failing[name] = 0 if stayed_up else self._failing.get(name, 0) + 1
+                delay = min(self.RESTART_DELAY_SECONDS * 2 ** min(self._failing[name], 5), 30.0)
+                print(f"{name} exited with {proc.returncode}; starting it again in {delay:.0f} s "
+                      f"(restart {self.restarts[name]})", flush=True)
+                time.sleep(delay)
                 self.start(name, args, env, restart)
             time.sleep(0.5)
 
