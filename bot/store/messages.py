@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Dict, List
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.errors import LeaseLost
 from bot.store import leases
@@ -109,26 +111,29 @@ _EVENT = insert(inbox_events)
 _REPLY = insert(outbox)
 
 
+def _take(session: Session, table: Table, candidates: Select, params: Dict[str, Any],
+          take_one: Callable[[int], int]) -> List[Dict[str, Any]]:
+    """The claim both queues share: the candidate ids (on PostgreSQL, rows another worker is
+    claiming are skipped, not waited for), each taken by a guarded update (on SQLite another
+    process may have taken it since the select: `take_one` returns the rows it changed), then
+    the taken rows in id order."""
+    if session.bind.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    taken = [i for i in session.execute(candidates, params).scalars().all() if take_one(i) == 1]
+    if not taken:
+        return []
+    return [dict(r) for r in session.execute(select(table).where(table.c.id.in_(taken))
+                                             .order_by(table.c.id)).mappings().all()]
+
+
 def claim_inbound(factory: Factory, limit: int, worker_id: str,
                   lease_seconds: float = LEASE_SECONDS) -> List[Dict[str, Any]]:
     """Lease received rows, and rows whose lease expired (a crashed or hung worker), to `worker_id`."""
     now = utcnow()
-    claimed = []
+    held = {"now": now, "worker": worker_id, "expires": now + timedelta(seconds=lease_seconds)}
     with factory.begin() as session:
-        query = select(inbox.c.id).where(_CLAIMABLE).order_by(inbox.c.id).limit(limit)
-        if session.bind.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        expires = now + timedelta(seconds=lease_seconds)
-        for inbox_id in session.execute(query, {"now": now}).scalars().all():
-            # Guarded again: on SQLite another process may have taken the row since the select.
-            result = session.execute(_CLAIM_ONE, {"row_id": inbox_id, "now": now, "worker": worker_id,
-                                                  "expires": expires})
-            if result.rowcount == 1:
-                claimed.append(inbox_id)
-        if not claimed:
-            return []
-        return [dict(r) for r in session.execute(select(inbox).where(inbox.c.id.in_(claimed))
-                                                 .order_by(inbox.c.id)).mappings().all()]
+        return _take(session, inbox, select(inbox.c.id).where(_CLAIMABLE).order_by(inbox.c.id).limit(limit),
+                     {"now": now}, lambda i: session.execute(_CLAIM_ONE, {"row_id": i, **held}).rowcount)
 
 
 def renew_leases(factory: Factory, worker_id: str, inbox_ids: List[int], lease_seconds: float = LEASE_SECONDS) -> int:
@@ -195,25 +200,18 @@ def enqueue_reply(factory: Factory, key: str, reply: Dict[str, Any]) -> int | No
 
 def claim_due(factory: Factory, limit: int, worker_id: str) -> List[Dict[str, Any]]:
     """Mark due pending replies as `worker_id`'s, sending until their deadline (committed before
-    the call goes out). On PostgreSQL, rows another worker is claiming are skipped, not waited for."""
+    the call goes out)."""
     now = utcnow()
+    deadline = now + timedelta(seconds=SEND_DEADLINE_SECONDS)
     with factory.begin() as session:
-        query = (select(outbox.c.id).where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now)
-                 .order_by(outbox.c.id).limit(limit))
-        if session.bind.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        deadline = now + timedelta(seconds=SEND_DEADLINE_SECONDS)
-        taken = [i for i in session.execute(query).scalars().all() if session.execute(update(outbox).where(
-            outbox.c.id == i, outbox.c.status == PENDING
-        ).values(status=SENDING, attempts=outbox.c.attempts + 1, send_deadline=deadline,
-                 worker_id=worker_id)).rowcount == 1]
-        if not taken:
-            return []
-        return [dict(r) for r in session.execute(select(outbox).where(outbox.c.id.in_(taken))
-                                                 .order_by(outbox.c.id)).mappings().all()]
+        return _take(session, outbox, select(outbox.c.id).where(
+            outbox.c.status == PENDING, outbox.c.next_attempt_at <= now).order_by(outbox.c.id).limit(limit), {},
+            lambda i: session.execute(update(outbox).where(outbox.c.id == i, outbox.c.status == PENDING).values(
+                status=SENDING, attempts=outbox.c.attempts + 1, send_deadline=deadline,
+                worker_id=worker_id)).rowcount)
 
 
-def _sending_by(worker_id: str):  # noqa: ANN202
+def _sending_by(worker_id: str) -> ColumnElement:
     return (outbox.c.status == SENDING) & (outbox.c.worker_id == worker_id)
 
 

@@ -59,8 +59,8 @@ class Delivery:
     """The outbox worker of one process."""
 
     def __init__(self, factory: sessionmaker[Session], client: WeiboClient, heartbeats: Heartbeats,
-                 worker_id: str, lead_ins: Path | None = None, metrics: ServiceMetrics | None = None) -> None:
-        self.metrics = metrics or ServiceMetrics()
+                 worker_id: str, metrics: ServiceMetrics, lead_ins: Path | None = None) -> None:
+        self.metrics = metrics
         self.factory = factory
         self.worker_id = worker_id
         self.sending: set = set()  # outbox ids this worker has claimed and not yet settled: the sends it renews
@@ -101,7 +101,6 @@ class Delivery:
                 rows = await self._db(box.claim_due, self.factory, 20, self.worker_id)
                 self.heartbeats.beat("deliver")
                 if rows:
-                    self.sending.update(row["id"] for row in rows)
                     task = asyncio.create_task(self.deliver_batch(rows))
                     in_flight.add(task)
                     task.add_done_callback(in_flight.discard)
@@ -117,6 +116,7 @@ class Delivery:
 
     async def deliver_batch(self, rows: List[Dict[str, Any]]) -> None:
         """Send claimed replies together and mark the delivered ones sent in one transaction."""
+        self.sending.update(row["id"] for row in rows)
         try:
             sent = await asyncio.gather(*(self.deliver(row) for row in rows))
             delivered = [row["id"] for row, ok in zip(rows, sent) if ok]

@@ -102,7 +102,7 @@ class WeiboService:
         self.actions = actions  # the direct path to the action server for parsed messages
         self.worker_id = worker_id or new_worker_id()
         self.heartbeats = Heartbeats()
-        self.delivery = Delivery(factory, client, self.heartbeats, self.worker_id, lead_ins, self.metrics)
+        self.delivery = Delivery(factory, client, self.heartbeats, self.worker_id, self.metrics, lead_ins)
         self.backfill_hours = backfill_hours
         self.client = client
         self.poll_seconds = poll_seconds
