@@ -53,7 +53,6 @@ def check_shared(settings: Settings, count: int) -> None:
     if not settings.redis_url:
         raise ConfigError("several replicas need Redis for Rasa's conversation locks: set BOT_REDIS_URL, "
                           "e.g. BOT_REDIS_URL=redis://127.0.0.1:6379/0")
-    haproxy_binary()
     ports = {settings.rasa_port, settings.console_port}
     for replica in plan(settings, count):
         if ports & {replica.rasa_port, replica.actions_port}:

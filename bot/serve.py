@@ -162,6 +162,7 @@ def _start_replica(supervisor: Supervisor, rasa: List[str], endpoints: Path, ras
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     cluster.check_shared(settings, args.replicas)
+    balancer = cluster.haproxy_binary() if args.replicas > 1 else ""  # before anything starts
     from bot.nlu.parser import MODEL_NAME
     from bot.store.db import migrate
 
@@ -175,7 +176,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise ConfigError(f"FAQ directory {settings.faq_dir} does not exist: set BOT_FAQ_DIR")
     migrate(settings.database_url)
     data_dir = settings.data_dir
-    endpoints = write_endpoints(settings, data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
     base = Path(args.credentials)
     if not base.is_file():
         raise ConfigError(f"credentials file {base} does not exist: pass --credentials PATH")
@@ -192,12 +193,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     replicas = cluster.plan(settings, args.replicas)
     rasa = [str(bin_dir / "rasa"), "run", "-m", str(model), "--credentials", str(credentials)]
     if args.replicas == 1:
-        _start_replica(supervisor, rasa, endpoints, settings.rasa_port, settings.actions_port, settings.metrics_port)
+        _start_replica(supervisor, rasa, write_endpoints(settings, data_dir), settings.rasa_port, settings.actions_port,
+                       settings.metrics_port)
         front = f"rasa :{settings.rasa_port}"
     else:
         config = data_dir / "haproxy.cfg"
         config.write_text(cluster.haproxy_config(settings, replicas), encoding="utf-8")
-        balancer = cluster.haproxy_binary()
         for r in replicas:
             own = write_endpoints(replace(settings, actions_port=r.actions_port), data_dir, f"endpoints-{r.name}.yml")
             _start_replica(supervisor, rasa, own, r.rasa_port, r.actions_port, r.metrics_port, r.name)
