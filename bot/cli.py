@@ -336,9 +336,11 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="Database schema.").add_subparsers(dest="db_command", required=True)
     add("migrate", cmd_db_migrate, "Upgrade the database (BOT_DATABASE_URL) to the newest schema.", db, "db migrate")
 
-    from bot import cli_queue, serve
+    from bot import cli_queue, cli_reports, serve
 
+    EXAMPLES.update(cli_reports.EXAMPLES)
     cli_queue.register(sub, add)
+    cli_reports.register(sub, add)
     p = add("suggestions", cli_queue.cmd_faq_suggestions, "FAQ suggestions waiting for your department.", faq,
             "faq suggestions")
     p.add_argument("--as", dest="as_", metavar="NAME")

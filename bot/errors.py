@@ -26,6 +26,10 @@ class QueueError(BotError):
     """A ticket operation is not allowed (already claimed, wrong department, bad status...)."""
 
 
+class NotPermitted(QueueError):
+    """The operator may not see or act on this department's work (the console answers 403)."""
+
+
 class InputError(BotError):
     """An input record is malformed."""
 

@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Sequence
 
 from sqlalchemy import func, select
 
-from bot.errors import QueueError, ReplyWindowClosed
+from bot.errors import NotPermitted, QueueError, ReplyWindowClosed
 from bot.faq.model import COMMENT
 from bot.store import queue
 from bot.store.operators import Operator
@@ -27,7 +27,7 @@ def _visible(factory: Factory, operator: Operator, ticket_id: int) -> Dict[str, 
     with factory() as session:
         ticket = queue.get(session, ticket_id)
     if not operator.can_see(ticket["department"]):
-        raise QueueError(f"ticket {ticket_id} belongs to {ticket['department']}, not your department"
+        raise NotPermitted(f"ticket {ticket_id} belongs to {ticket['department']}, not your department"
                          f" ({', '.join(operator.departments) or 'none'})")
     return ticket
 

@@ -31,6 +31,13 @@ R_LOW_CONFIDENCE = "low_confidence"
 R_OUT_OF_SCOPE = "outside_entry_scope"  # the nearest entry is about a neighbouring thing
 R_TOO_LONG = "answer_too_long"  # every question is covered but the replies do not fit the channel
 R_STATEMENT = "statement"  # tells us something about a topic, asks nothing
+# How operators and departments read a reason (the console, the reports).
+REASON_NAMES = {"complaint": "投诉", "personal_data_in_public": "评论含个人信息", "order_specific": "具体订单",
+                "needs_human": "需人工处理", "not_in_manuals": "手册未覆盖", "low_confidence": "识别不确定",
+                "outside_entry_scope": "超出条目范围", "answer_too_long": "回答超长",
+                "safety_incident": "安全事故", "human_takeover": "人工跟进中",
+                "bot_unavailable": "机器人不可用", "delivery_failed": "回复发送失败",
+                "delivery_rejected": "回复被微博拒绝"}
 
 @dataclass(frozen=True)
 class DecideSettings:

@@ -19,7 +19,7 @@ from bot.nlu.result import NluResult
 from bot.store.decisions import HUMAN_TAKEOVER, Decision, record
 from bot.store.queue import reply_target
 from bot.text import normalise
-from bot.triage import Inbound, Triage
+from bot.triage import Inbound, Triage, Triaged
 from bot.weibo.api import INPUT_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,12 @@ class Handled:
     report: Dict[str, Any] | None = None  # the decision for the channel, when it asked for it (see OUTCOME_KEY)
 
 
+def decision_for(triaged: Triaged, target: Dict[str, str]) -> Decision:
+    """A triaged message as the decision the Weibo channel commits (the demo seed commits it too)."""
+    o = triaged.outcome
+    return Decision(o.action, o.department, o.reply, o.reason, triaged.ticket(o.reason, target), o.faq_id)
+
+
 class Responder:
     def __init__(self, triage: Triage, factory: sessionmaker[Session]) -> None:
         self._triage = triage
@@ -97,8 +103,7 @@ class Responder:
         inbound = Inbound(str(live.facts.get("message_id") or ""), live.channel, original,
                           live.fan_id, live.conversation_id)
         triaged = self._triage.decide_parsed(inbound, message, NluResult.from_parse(live.parse_data))
-        o = triaged.outcome
-        return Decision(o.action, o.department, o.reply, o.reason, triaged.ticket(o.reason, live.reply_target))
+        return decision_for(triaged, live.reply_target)
 
     def handle(self, live: LiveMessage) -> Handled:
         decision = self.decide(live)

@@ -55,6 +55,8 @@ class Settings:
     metrics_port: int
     replica_ports_from: int
     public_host: str
+    sla_first_response_hours: float
+    sla_resolution_hours: float
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
@@ -90,6 +92,9 @@ class Settings:
             replica_ports_from=_int(env, "BOT_REPLICA_PORTS_FROM", 5100),
             # Where the load balancer listens (with BOT_RASA_PORT); 0.0.0.0 to take Weibo's pushes directly.
             public_host=env.get("BOT_PUBLIC_HOST", "0.0.0.0"),
+            # Service-level targets the reports count breaches against (hours).
+            sla_first_response_hours=_float(env, "BOT_SLA_FIRST_RESPONSE_HOURS", 4.0),
+            sla_resolution_hours=_float(env, "BOT_SLA_RESOLUTION_HOURS", 72.0),
         )
 
 

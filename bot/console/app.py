@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, List
 
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from sanic import Sanic
 from sanic.exceptions import NotFound, SanicException
 from sanic.request import Request
@@ -25,9 +25,12 @@ from sanic.response import HTTPResponse, empty, html, redirect
 from sqlalchemy import select
 
 from bot import handoff
-from bot.errors import QueueError
+from bot.errors import InputError, NotPermitted, QueueError
 from bot.faq import suggest as faq_suggest
 from bot.intents import DEPARTMENT_NAMES, DEPARTMENTS
+from bot.outcome import REASON_NAMES
+from bot.reports import render as report_render
+from bot.reports.figures import Targets
 from bot.store import operators
 from bot.store.tables import OPEN_STATUSES, STATUSES, ticket_messages
 
@@ -40,16 +43,12 @@ STATUS_NAMES = {"waiting": "等待中", "claimed": "处理中", "answered": "已
                 "dismissed": "已忽略"}
 CHANNEL_NAMES = {"dm": "私信", "comment": "评论"}
 PRIORITY_NAMES = {0: "普通", 1: "较高", 2: "紧急"}
-REASON_NAMES = {"complaint": "投诉", "personal_data_in_public": "评论含个人信息", "order_specific": "具体订单",
-                "needs_human": "需人工处理", "not_in_manuals": "手册未覆盖", "low_confidence": "识别不确定",
-                "bot_unavailable": "机器人不可用", "delivery_failed": "回复发送失败",
-                "delivery_rejected": "回复被微博拒绝"}
 EVENT_NAMES = {"created": "创建", "claimed": "认领", "released": "释放", "answered": "回复", "closed": "关闭",
                "dismissed": "忽略", "reassigned": "转派", "message_attached": "粉丝追加消息"}
 NOTICES = {"claimed": "已认领，现在由你处理。", "replied": "回复已记录，发送队列会把它发给粉丝。",
            "closed": "工单已关闭。", "dismissed": "工单已忽略。", "reassigned": "工单已转派。",
            "suggested": "FAQ 建议已提交，等待部门合并。", "merged": "已合并进部门的 FAQ 文件。",
-           "rejected": "建议已驳回。"}
+           "rejected": "建议已驳回。", "alternates": "新问法已提交，等待部门在「FAQ 建议」里合并。"}
 STATUS_FILTERS = {"open": OPEN_STATUSES, "all": STATUSES, **{s: (s,) for s in STATUSES}}
 DRAFT_FIELDS = ("text", "note", "question", "answer", "department", "comment")
 
@@ -80,8 +79,7 @@ def department_label(code: str | None) -> str:
 
 
 def error_status(exc: QueueError) -> int:
-    message = str(exc)
-    return 403 if ("not your department" in message or message.startswith("you cannot")) else 400
+    return 403 if isinstance(exc, NotPermitted) else 400
 
 
 def same_token(given: str | None, expected: str | None) -> bool:
@@ -89,8 +87,10 @@ def same_token(given: str | None, expected: str | None) -> bool:
 
 
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=True,
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=ChoiceLoader([FileSystemLoader(str(HERE / "templates")),
+                                           FileSystemLoader(str(report_render.TEMPLATES))]),
+                      autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    report_render.add_filters(env)
     env.filters.update(wait=human_wait, bjt=beijing, dept=department_label,
                        status=lambda s: STATUS_NAMES.get(s, s),
                        reason=lambda r: f"{REASON_NAMES[r]}（{r}）" if r in REASON_NAMES else (r or "—"),
@@ -100,11 +100,12 @@ def _environment() -> Environment:
     return env
 
 
-def create_app(factory, faq_dir: Path, name: str = "console") -> Sanic:
+def create_app(factory, faq_dir: Path, name: str = "console", targets: Targets = Targets()) -> Sanic:
     """The console over the queue database behind `factory` and the FAQ files in `faq_dir`."""
     app = Sanic(name)
     app.config.REQUEST_MAX_SIZE = 1_000_000
     app.static("/static", str(HERE / "static"), name="static")
+    app.static("/report-static", str(report_render.STATIC), name="report_static")
     env = _environment()
 
     async def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -134,7 +135,7 @@ def create_app(factory, faq_dir: Path, name: str = "console") -> Sanic:
     @app.middleware("request")
     async def require_session(request: Request) -> HTTPResponse | None:
         request.ctx.operator, request.ctx.csrf = None, ""
-        if request.path in ("/login", "/favicon.ico") or request.path.startswith("/static/"):
+        if request.path in ("/login", "/favicon.ico") or request.path.startswith(("/static/", "/report-static/")):
             return None
         found = await call(operators.session_operator, factory, request.cookies.get(COOKIE, ""))
         if found is None:
@@ -148,10 +149,10 @@ def create_app(factory, faq_dir: Path, name: str = "console") -> Sanic:
     @app.middleware("response")
     async def security_headers(request: Request, response: HTTPResponse) -> None:
         response.headers.update({
-            "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
+            "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
                                        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"})
-        if not request.path.startswith("/static/"):
+        if not request.path.startswith(("/static/", "/report-static/")):
             response.headers["Cache-Control"] = "no-store"
 
     @app.get("/login")
@@ -207,7 +208,7 @@ def create_app(factory, faq_dir: Path, name: str = "console") -> Sanic:
         status = request.args.get("status", "open")
         older = request.args.get("older", "").strip()
         if department and department not in op.visible_departments:
-            raise QueueError(f"department {department!r} is not your department"
+            raise NotPermitted(f"department {department!r} is not your department"
                              f" ({', '.join(op.visible_departments)})")
         if status not in STATUS_FILTERS:
             raise QueueError(f"unknown status {status!r}: use open, all or one of {', '.join(STATUSES)}")
@@ -290,7 +291,16 @@ def create_app(factory, faq_dir: Path, name: str = "console") -> Sanic:
             return await suggestions_page(request, error_status(exc), str(exc))
         return redirect(f"/suggestions?ok={'merged' if action == 'merge' else 'rejected'}", status=303)
 
+    # ------------------------------------------------------------------ reports
+    from bot.console.reports import ReportViews
+
+    ReportViews(factory, Path(faq_dir), targets, call).register(app, page)
+
     # ------------------------------------------------------------------ errors
+    @app.exception(InputError)
+    async def input_error(request: Request, exc: InputError) -> HTTPResponse:
+        return page(request, "error.html", 400, title="输入有误", message=str(exc))
+
     @app.exception(QueueError)
     async def queue_error(request: Request, exc: QueueError) -> HTTPResponse:
         status = error_status(exc)
@@ -318,5 +328,6 @@ def run(settings, port: int) -> None:
 
     migrate(settings.database_url)
     factory = make_session_factory(make_engine(settings.database_url))
-    app = create_app(factory, Path(settings.faq_dir))
+    targets = Targets(timedelta(hours=settings.sla_first_response_hours), timedelta(hours=settings.sla_resolution_hours))
+    app = create_app(factory, Path(settings.faq_dir), targets=targets)
     app.run(host="127.0.0.1", port=port, workers=1, access_log=False, debug=False, auto_reload=False, motd=False)

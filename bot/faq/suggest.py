@@ -1,8 +1,9 @@
-"""Operators suggest FAQ entries from tickets; the owning department merges them into its file.
+"""Operators suggest FAQ entries from tickets, and new wordings of an entry from the report's
+unanswered questions; the owning department merges them into its file.
 
-A merge appends the entry as text (the file's comments and layout stay as staff wrote them),
-checks the whole FAQ directory, and restores the file if the check fails, so a merge can never
-leave a broken file for the live bot to reject.
+A merge edits the file as text (its comments and layout stay as staff wrote them) through
+bot.faq.files: the whole FAQ directory is checked with the change before the file is replaced
+atomically, so a merge can never leave a broken or half-written file for the live bot.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any, Dict, List
 
 from sqlalchemy import insert, select, update
 
-from bot.errors import QueueError
+from bot.errors import FaqError, NotPermitted, QueueError
+from bot.faq import files
 from bot.faq.loader import load_faq
 from bot.faq.model import COMMENT_LIMIT, DM_LIMIT
 from bot.store import queue
@@ -35,11 +37,41 @@ def suggest(factory: Factory, operator: Operator, ticket_id: int | None, questio
         with factory() as session:
             department = department or queue.get(session, ticket_id)["department"]
     if not department or not operator.can_see(department):
-        raise QueueError(f"you cannot suggest FAQ entries for department {department!r}")
+        raise NotPermitted(f"you cannot suggest FAQ entries for department {department!r}")
     with factory.begin() as session:
         return session.execute(insert(faq_suggestions).values(
             ticket_id=ticket_id, department=department, question=question, answer=answer, author=operator.name,
             status="proposed", created_at=datetime.now(timezone.utc))).inserted_primary_key[0]
+
+
+MAX_WORDINGS, MAX_WORDING_CHARS = 20, 200
+ENTRY, ALTERNATES = "entry", "alternates"
+
+
+def suggest_alternates(factory: Factory, operator: Operator, faq_dir: Path, faq_id: str,
+                       wordings: List[str]) -> int:
+    """New wordings (fans' own questions) for an existing entry, for its department to merge."""
+    wordings = list(dict.fromkeys(" ".join(w.split()) for w in wordings if w.strip()))
+    if not wordings:
+        raise QueueError("choose at least one question to add as a wording of the entry")
+    if len(wordings) > MAX_WORDINGS or any(len(w) > MAX_WORDING_CHARS for w in wordings):
+        raise QueueError(f"at most {MAX_WORDINGS} wordings of at most {MAX_WORDING_CHARS} characters each")
+    entry = _entry(faq_dir, faq_id)
+    if not operator.can_see(entry.department):
+        raise NotPermitted(f"entry {faq_id} belongs to {entry.department}, not your department")
+    with factory.begin() as session:
+        return session.execute(insert(faq_suggestions).values(
+            ticket_id=None, department=entry.department, question="\n".join(wordings), answer="", kind=ALTERNATES,
+            target_faq_id=faq_id, author=operator.name, status="proposed",
+            created_at=datetime.now(timezone.utc))).inserted_primary_key[0]
+
+
+def _entry(faq_dir: Path, faq_id: str):
+    entries, _problems = load_faq([Path(faq_dir)])
+    for entry in entries:
+        if entry.id == faq_id:
+            return entry
+    raise QueueError(f"there is no FAQ entry {faq_id!r} in {faq_dir}: choose one from the list")
 
 
 def pending(factory: Factory, operator: Operator) -> List[Dict[str, Any]]:
@@ -58,7 +90,7 @@ def _entry_yaml(entry_id: str, question: str, answer: str, comment: str) -> str:
 
 def merge(factory: Factory, operator: Operator, suggestion_id: int, faq_dir: Path,
           comment: str | None = None) -> str:
-    """Append the suggestion to its department's FAQ file; returns the new entry id."""
+    """Write the suggestion into its department's FAQ file; returns the entry it created or extended."""
     with factory() as session:
         row = session.execute(select(faq_suggestions).where(faq_suggestions.c.id == suggestion_id)).mappings().first()
     if row is None:
@@ -66,20 +98,28 @@ def merge(factory: Factory, operator: Operator, suggestion_id: int, faq_dir: Pat
     if row["status"] != "proposed":
         raise QueueError(f"suggestion {suggestion_id} is already {row['status']}")
     if not operator.can_see(row["department"]):
-        raise QueueError(f"suggestion {suggestion_id} belongs to {row['department']}, not your department")
-    comment = (comment or row["answer"]).strip()
-    if len(comment) > COMMENT_LIMIT:
-        raise QueueError(f"the answer has {len(comment)} characters: give a comment version of at most "
-                         f"{COMMENT_LIMIT} with --comment")
-    path = Path(faq_dir) / f"{row['department']}.yml"
-    original = path.read_text(encoding="utf-8")
-    entry_id = f"suggested-{suggestion_id}"
-    path.write_text(original.rstrip("\n") + "\n" + _entry_yaml(entry_id, row["question"], row["answer"], comment),
-                    encoding="utf-8")
-    _, problems = load_faq([Path(faq_dir)])
-    if problems:
-        path.write_text(original, encoding="utf-8")
-        raise QueueError("merging would break the FAQ, nothing changed:\n" + "\n".join(str(p) for p in problems))
+        raise NotPermitted(f"suggestion {suggestion_id} belongs to {row['department']}, not your department")
+    if row["kind"] == ALTERNATES:
+        entry = _entry(faq_dir, row["target_faq_id"])
+        known = {entry.question, *entry.alternates}
+        wordings = [w for w in row["question"].split("\n") if w and w not in known]
+        name, entry_id = Path(entry.file).name, entry.id
+
+        def change(text: str) -> str:
+            return files.add_alternates(text, entry, wordings) if wordings else text
+    else:
+        comment = (comment or row["answer"]).strip()
+        if len(comment) > COMMENT_LIMIT:
+            raise QueueError(f"the answer has {len(comment)} characters: give a comment version of at most "
+                             f"{COMMENT_LIMIT} with --comment")
+        name, entry_id = f"{row['department']}.yml", f"suggested-{suggestion_id}"
+
+        def change(text: str) -> str:
+            return text.rstrip("\n") + "\n" + _entry_yaml(entry_id, row["question"], row["answer"], comment)
+    try:
+        files.edit(Path(faq_dir), name, change)
+    except FaqError as exc:
+        raise QueueError(str(exc)) from exc
     with factory.begin() as session:
         session.execute(update(faq_suggestions).where(faq_suggestions.c.id == suggestion_id).values(
             status="merged", faq_id=entry_id, decided_at=datetime.now(timezone.utc)))
@@ -92,7 +132,7 @@ def reject(factory: Factory, operator: Operator, suggestion_id: int) -> None:
     if row is None or row["status"] != "proposed":
         raise QueueError(f"suggestion {suggestion_id} is not waiting for a decision")
     if not operator.can_see(row["department"]):
-        raise QueueError(f"suggestion {suggestion_id} belongs to {row['department']}, not your department")
+        raise NotPermitted(f"suggestion {suggestion_id} belongs to {row['department']}, not your department")
     with factory.begin() as session:
         session.execute(update(faq_suggestions).where(faq_suggestions.c.id == suggestion_id).values(
             status="rejected", decided_at=datetime.now(timezone.utc)))

@@ -36,6 +36,7 @@ class Decision:
     reply: str | None = None
     reason: str = ""
     ticket: NewTicket | None = None
+    faq_id: str | None = None  # the entries of an answer, comma-separated (kept for the reports)
 
     def to_json(self) -> Dict[str, Any]:
         data = asdict(self)
@@ -52,7 +53,7 @@ class Decision:
             ticket = {**ticket, "faq_candidates": tuple(ticket.get("faq_candidates") or ())}
         try:
             return cls(action=data["action"], department=data.get("department"), reply=data.get("reply"),
-                       reason=str(data.get("reason") or ""),
+                       reason=str(data.get("reason") or ""), faq_id=data.get("faq_id") or None,
                        ticket=NewTicket(**ticket) if isinstance(ticket, dict) else None)
         except TypeError as exc:
             raise InputError(f"decision with a malformed ticket: {exc}") from exc
@@ -94,7 +95,7 @@ def commit(factory: Factory, lease: Lease, decision: Decision,
     def work(session: Session) -> Applied:
         applied = apply(session, decision)
         replies: List[Dict[str, Any]] = [reply_row(applied.reply)] if applied.reply else []
-        finish_leased(session, lease, replies, applied.outcome)
+        finish_leased(session, lease, replies, applied.outcome, decision.reason, decision.faq_id)
         return applied
 
     return queue.in_transaction(factory, work, f"the decision on inbox {lease.inbox_id}")

@@ -77,7 +77,17 @@ def _insert_inbound(session: Session, message: Inbound) -> int:
         channel=message.channel, dedupe_key=message.dedupe_key, sender_id=message.sender_id,
         conversation_id=message.conversation_id, text=message.text,
         payload=json.dumps(message.payload, ensure_ascii=False), status=RECEIVED,
+        followers_count=_whole(message.payload.get("followers_count")),
+        verified=None if message.payload.get("verified") is None else int(bool(message.payload["verified"])),
         created_at=now, updated_at=now)).inserted_primary_key[0]
+
+
+def _whole(value: Any) -> int | None:
+    """A count from Weibo's JSON (an int or a numeric string); None when absent or not a number."""
+    try:
+        return None if value is None or isinstance(value, bool) else max(0, int(value))
+    except (TypeError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -103,7 +113,8 @@ _CLAIM_ONE = update(inbox).where(inbox.c.id == bindparam("row_id"), _CLAIMABLE).
     lease_expires_at=bindparam("expires"), updated_at=bindparam("now"))
 _HELD = (inbox.c.id == bindparam("row_id")) & (inbox.c.status == PROCESSING) & (
     inbox.c.worker_id == bindparam("worker")) & (inbox.c.attempts == bindparam("attempt"))
-_FINISH = update(inbox).where(_HELD).values(status=DONE, outcome=bindparam("outcome"), lease_expires_at=None,
+_FINISH = update(inbox).where(_HELD).values(status=DONE, outcome=bindparam("outcome"), reason=bindparam("reason"),
+                                            faq_ids=bindparam("faq_ids"), lease_expires_at=None,
                                             updated_at=bindparam("now"))
 _RELEASE = update(inbox).where(_HELD).values(status=RECEIVED, error=bindparam("error"), lease_expires_at=None,
                                              updated_at=bindparam("now"))
@@ -163,11 +174,14 @@ def _inbox_event(session: Session, lease: Lease, kind: str, detail: str = "") ->
                              "attempt": lease.attempt, "detail": detail[:2000], "created_at": utcnow()})
 
 
-def finish_leased(session: Session, lease: Lease, replies: List[Dict[str, Any]], outcome: str) -> None:
+def finish_leased(session: Session, lease: Lease, replies: List[Dict[str, Any]], outcome: str,
+                  reason: str = "", faq_ids: str | None = None) -> None:
     """Inside the caller's transaction: queue the replies and close the row with what was decided
-    ("answer/pre_sales"). LeaseLost (the caller rolls back) unless `lease` still holds the row."""
+    ("answer/pre_sales", why, which entries). LeaseLost (the caller rolls back) unless `lease` still
+    holds the row."""
     held = _held(lease)
-    if session.execute(_FINISH, {**held, "outcome": outcome}).rowcount != 1:
+    values = {**held, "outcome": outcome, "reason": reason or None, "faq_ids": (faq_ids or None) and faq_ids[:512]}
+    if session.execute(_FINISH, values).rowcount != 1:
         raise LeaseLost(f"inbox {lease.inbox_id}: attempt {lease.attempt} of {lease.worker_id} no longer "
                         "holds the row; another worker took it over")
     for i, reply in enumerate(replies):

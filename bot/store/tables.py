@@ -132,8 +132,16 @@ inbox = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("worker_id", String(96), nullable=True),
     Column("lease_expires_at", DateTime(timezone=True), nullable=True),
+    # For the reports (bot/reports): why the message ended as it did, the FAQ entries that answered
+    # it (comma-separated), and the fan as Weibo's comment object describes him (DMs carry neither).
+    Column("reason", String(64), nullable=True),
+    Column("faq_ids", String(512), nullable=True),
+    Column("followers_count", Integer, nullable=True),
+    Column("verified", Integer, nullable=True),
     CheckConstraint("status IN ('received', 'processing', 'done', 'failed')", name="ck_inbox_status"),
     Index("ix_inbox_status", "status", "id"),
+    Index("ix_inbox_created", "created_at"),
+    Index("ix_inbox_sender", "sender_id", "created_at"),
 )
 
 inbox_events = Table(
@@ -247,8 +255,12 @@ faq_suggestions = Table(
     Column("answer", Text, nullable=False),
     Column("author", String(64), nullable=False),
     Column("status", String(16), nullable=False, server_default=text("'proposed'")),
-    Column("faq_id", String(64), nullable=True),
+    Column("faq_id", String(64), nullable=True),  # the entry written by the merge
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("decided_at", DateTime(timezone=True), nullable=True),
+    # "entry": a new entry (question, answer); "alternates": new wordings (`question`, one per line)
+    # of the existing entry `target_faq_id`.
+    Column("kind", String(16), nullable=False, server_default=text("'entry'")),
+    Column("target_faq_id", String(64), nullable=True),
     CheckConstraint("status IN ('proposed', 'merged', 'rejected')", name="ck_faq_suggestions_status"),
 )

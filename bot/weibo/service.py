@@ -150,10 +150,7 @@ class WeiboService:
         sender = str(body["sender_id"])
         created = str(body.get("created_at") or "")
         if kind == "text":
-            text = str(body.get("text") or "")
-            inbound = box.Inbound(DM, dedupe_key(sender, created, text), sender, sender, text,
-                                  {"receiver_id": body.get("receiver_id"), "created_at": created})
-            if await self._db(box.store_inbound, self.factory, inbound) is None:
+            if await self._db(box.store_inbound, self.factory, dm_inbound(body)) is None:
                 return "duplicate"
             self._inbox_event.set()
             return "stored"
@@ -325,7 +322,7 @@ class WeiboService:
 
     def _commit(self, lease: box.Lease, row: Dict[str, Any], decision: Decision) -> decisions.Applied:
         payload = json.loads(row["payload"] or "{}")
-        return decisions.commit(self.factory, lease, decision, lambda text: self._reply(row, payload, text))
+        return decisions.commit(self.factory, lease, decision, lambda text: reply_row(row, payload, text))
 
     def _to_human(self, row: Dict[str, Any], normalised: str, reason: str) -> Decision:
         """The decision when the bot could not decide: the first-line team takes the message."""
@@ -334,13 +331,6 @@ class WeiboService:
             channel=row["channel"], fan_id=row["sender_id"], conversation_id=f"{row['channel']}:{row['conversation_id']}",
             department=FALLBACK_DEPARTMENT, reason=reason, original_text=row["text"], normalised_text=normalised,
             priority=1, reply_target=target))
-
-    @staticmethod
-    def _reply(row: Dict[str, Any], payload: Dict[str, Any], text: str) -> Dict[str, Any]:
-        if row["channel"] == COMMENT:
-            return {"channel": COMMENT, "receiver_id": row["sender_id"], "comment_id": str(payload["cid"]),
-                    "post_id": str(payload["post_id"]), "text": text[:COMMENT_MAX_CHARS]}
-        return {"channel": DM, "receiver_id": row["sender_id"], "text": text[:DM_MAX_CHARS]}
 
     # ------------------------------------------------------------------ comments
     async def _poll_loop(self) -> None:
@@ -397,17 +387,34 @@ class WeiboService:
                 if not found:
                     continue
                 top = max(int(c["id"]) for c in found)
-            inbound = [self._comment_inbound(c) for c in sorted(found, key=lambda c: int(c["id"]))]
+            inbound = [comment_inbound(c) for c in sorted(found, key=lambda c: int(c["id"]))]
             stored += await self._db(box.store_comments, self.factory, name, str(top), inbound, holder)
         if stored:
             self._inbox_event.set()
         return stored
 
-    @staticmethod
-    def _comment_inbound(comment: Dict[str, Any]) -> box.Inbound:
-        user = comment.get("user") or {}
-        post = comment.get("status") or {}
-        user_id, post_id = str(user.get("id")), str(post.get("id"))
-        return box.Inbound(COMMENT, f"comment:{comment['id']}", user_id, f"{post_id}:{user_id}",
-                           str(comment.get("text") or ""),
-                           {"cid": str(comment["id"]), "post_id": post_id, "screen_name": user.get("screen_name")})
+
+def reply_row(row: Dict[str, Any], payload: Dict[str, Any], text: str) -> Dict[str, Any]:
+    """The outbox row of the bot's reply to an inbox row: under the comment, or as a DM."""
+    if row["channel"] == COMMENT:
+        return {"channel": COMMENT, "receiver_id": row["sender_id"], "comment_id": str(payload["cid"]),
+                "post_id": str(payload["post_id"]), "text": text[:COMMENT_MAX_CHARS]}
+    return {"channel": DM, "receiver_id": row["sender_id"], "text": text[:DM_MAX_CHARS]}
+
+
+def dm_inbound(body: Dict[str, Any]) -> box.Inbound:
+    """A pushed private message (type "text") as an inbox message."""
+    sender, created, text = str(body["sender_id"]), str(body.get("created_at") or ""), str(body.get("text") or "")
+    return box.Inbound(DM, dedupe_key(sender, created, text), sender, sender, text,
+                       {"receiver_id": body.get("receiver_id"), "created_at": created})
+
+
+def comment_inbound(comment: Dict[str, Any]) -> box.Inbound:
+    """A polled comment object as an inbox message; the fan's follower count and verified flag go with it."""
+    user = comment.get("user") or {}
+    post = comment.get("status") or {}
+    user_id, post_id = str(user.get("id")), str(post.get("id"))
+    return box.Inbound(COMMENT, f"comment:{comment['id']}", user_id, f"{post_id}:{user_id}",
+                       str(comment.get("text") or ""),
+                       {"cid": str(comment["id"]), "post_id": post_id, "screen_name": user.get("screen_name"),
+                        "followers_count": user.get("followers_count"), "verified": user.get("verified")})

@@ -182,10 +182,11 @@ class WeiboStandIn:
             self._slow: dict[str, float] = {}
 
     def add_comment(self, text: str, user_id: int = 1001, screen_name: str = "粉丝", post_id: int = 5000,
-                    mentions: bool = False, created_at: str | None = None) -> dict:
+                    mentions: bool = False, created_at: str | None = None, followers_count: int = 10,
+                    verified: bool = False) -> dict:
         """Add a fan's comment to the to_me feed (or the mentions feed) and return a copy of it."""
         user = {"id": user_id, "idstr": str(user_id), "screen_name": screen_name,
-                "followers_count": 10, "verified": False}
+                "followers_count": followers_count, "verified": verified}
         with self._lock:
             comment = self._new_comment(text, user, post_id, created_at)
             self._feeds[COMMENTS_MENTIONS if mentions else COMMENTS_TO_ME].append(comment["id"])
