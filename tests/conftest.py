@@ -76,3 +76,11 @@ def standin():
     api = WeiboStandIn(access_token=STANDIN_TOKEN).start()
     yield api
     api.stop()
+
+
+@pytest.fixture(scope="session")
+def nlu_parser():
+    """The trained model (models/, `make train`), loaded once for the tests that triage for real."""
+    from bot.nlu.parser import NluParser
+
+    return NluParser.load(MODEL_DIR)
