@@ -84,3 +84,35 @@ def nlu_parser():
     from bot.nlu.parser import NluParser
 
     return NluParser.load(MODEL_DIR)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium (never a downloaded one), shared by the browser tests of a run."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from tests.browser import CHROMIUM, LAUNCH_ARGS
+
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def sign_in(browser, world):
+    """Sign operators in to the console of the module's `world` (its `base` URL); each gets a context."""
+    from tests.browser import Operator
+
+    opened: list = []
+
+    def _sign_in(name: str) -> Operator:
+        operator = Operator(browser, world, name)
+        response = operator.sign_in()
+        assert response.status == 200 and operator.page.url == world.base + "/", operator.text()
+        opened.append(operator)
+        return operator
+
+    yield _sign_in
+    for operator in opened:
+        assert operator.dialogs == [], f"a dialog fired for {operator.name}: {operator.dialogs}"
+        operator.context.close()

@@ -14,9 +14,8 @@ import sys
 import threading
 import uuid
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from types import SimpleNamespace
-from typing import Dict, List
+from typing import List
 
 import pytest
 import requests
@@ -32,14 +31,13 @@ from bot.weibo.api import DM_REPLY
 from bot.weibo.client import WeiboClient
 from bot.weibo.service import WeiboService
 from bot.weibo.standin import WeiboStandIn
+from tests.browser import CHROMIUM, PASSWORD, Operator
 from tests.conftest import FAQ_DIR, ROOT
 from tests.helpers import free_port, start, stop, wait_http
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = Path("/usr/bin/chromium")
 TOKEN = "console-test-token"
-PASSWORD = "correct-horse-1"
 SCRIPT = "<script>alert(1)</script>"
 # Screenshots go to tests/artifacts/ (ignored), so a test run leaves the tree clean; the README's
 # pictures are refreshed with BOT_SCREENSHOTS=docs/screenshots.
@@ -109,71 +107,6 @@ def world(tmp_path_factory):
         stop(world.proc)
         world.standin.stop()
         engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM),
-                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield chromium
-        chromium.close()
-
-
-class Operator:
-    """One operator's browser context and page, with every JavaScript dialog recorded."""
-
-    def __init__(self, browser, world, name: str) -> None:
-        self.world, self.name = world, name
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        self.page = self.context.new_page()
-        self.dialogs: List[str] = []
-        self.page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
-
-    def goto(self, path: str):
-        return self.page.goto(self.world.base + path)
-
-    def sign_in(self, password: str = PASSWORD):
-        self.goto("/login")
-        self.page.fill("input[name=name]", self.name)
-        self.page.fill("input[name=password]", password)
-        with self.page.expect_navigation() as nav:
-            self.page.click("form[action='/login'] button")
-        return nav.value
-
-    def submit(self, form: str):
-        """Click the submit button of the form matching `form`; the response of the navigation."""
-        with self.page.expect_navigation() as nav:
-            self.page.click(f"{form} button[type=submit]")
-        return nav.value
-
-    def text(self) -> str:
-        return self.page.inner_text("body")
-
-    def queue_rows(self) -> Dict[int, List[str]]:
-        rows = {}
-        for row in self.page.locator("table.tickets tbody tr").all():
-            cells = row.locator("td").all_inner_texts()
-            if cells and cells[0].startswith("#"):
-                rows[int(cells[0][1:])] = cells
-        return rows
-
-
-@pytest.fixture
-def sign_in(browser, world):
-    opened: List[Operator] = []
-
-    def _sign_in(name: str) -> Operator:
-        operator = Operator(browser, world, name)
-        response = operator.sign_in()
-        assert response.status == 200 and operator.page.url == world.base + "/", operator.text()
-        opened.append(operator)
-        return operator
-
-    yield _sign_in
-    for operator in opened:
-        assert operator.dialogs == [], f"a dialog fired for {operator.name}: {operator.dialogs}"
-        operator.context.close()
 
 
 def _deliver_outbox(world) -> None:
