@@ -1,4 +1,4 @@
-# Targets: setup, run, test, train, validate, lint, cross-validate, bench, load, load-cluster, faults, clean.
+# Targets: setup, run, test, train, validate, lint, cross-validate, bench, load, load-cluster, faults, demo, clean.
 # `make run` and `make test` do all set-up on a fresh machine.
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +8,7 @@ NLU_INPUTS := config.yml domain.yml $(wildcard data/nlu/*.yml) $(wildcard data/*
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: setup run test train validate lint cross-validate bench load load-cluster faults clean system
+.PHONY: setup run test train validate lint cross-validate bench load load-cluster faults clean system demo
 
 setup: $(STAMP)
 
@@ -53,6 +53,12 @@ bench: $(MODEL_STAMP)
 	$(BIN)/python scripts/load_weibo.py --messages 1000 --in-flight 20
 	$(BIN)/python scripts/load_weibo.py --messages 2000 --rate 100
 	$(BIN)/python scripts/eval_retrieval.py ../shared/eval/dev.jsonl
+
+# A month of demo traffic in var/demo (an empty database of its own) and its report.
+demo: $(MODEL_STAMP)
+	rm -rf var/demo
+	BOT_DATA_DIR=var/demo $(BIN)/bot demo seed --days 30
+	BOT_DATA_DIR=var/demo $(BIN)/bot report --days 30 -o var/demo/report.html
 
 load: $(MODEL_STAMP)
 	$(BIN)/python scripts/load_weibo.py --messages 1000 --in-flight 20

@@ -45,7 +45,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     factory, settings = _factory()
-    since, until = period(args.since, args.until)
+    since, until = period(args.since, args.until, days=args.days)
     targets = Targets(timedelta(hours=settings.sla_first_response_hours), timedelta(hours=settings.sla_resolution_hours))
     report = make_report(factory, FaqLibrary(settings.faq_dir).index, since, until, _departments(factory, args), targets)
     text = render(report, args.format)
@@ -90,7 +90,8 @@ def register(sub, add) -> None:
 
     p = who(add("report", cmd_report, "What fans asked and how they were served: volume, outcomes, service "
                 "levels, FAQ use, unanswered questions, feedback, fans."))
-    p.add_argument("--since", metavar="DAY", help="first Beijing day, e.g. 2026-11-24 (default: 6 days before --until)")
+    p.add_argument("--since", metavar="DAY", help="first Beijing day, e.g. 2026-11-24 (default: --days before --until)")
+    p.add_argument("--days", type=int, default=7, help="without --since, this many days up to --until (default: 7)")
     p.add_argument("--until", metavar="DAY", help="last Beijing day, included (default: today)")
     p.add_argument("--department", action="append", choices=DEPARTMENTS, help="repeat for several (default: all)")
     p.add_argument("--format", choices=("html", "json", "csv"), default="html")

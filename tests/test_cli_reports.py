@@ -44,9 +44,10 @@ def _run(capsys, *args):
 
 
 def test_the_json_report_counts_what_the_seed_wrote(env, capsys):
-    code, out, _ = _run(capsys, "report", "--format", "json")
+    code, out, _ = _run(capsys, "report", "--format", "json", "--days", "30")
     assert code == 0
     data = json.loads(out)
+    assert len(data["tables"]["volume"]["rows"]) == 30
     total = sum(row["合计"] for row in data["tables"]["volume"]["rows"])
     assert total == data["headline"]["消息总数"] > 0 and data["departments"] is None
 
@@ -73,6 +74,7 @@ def test_a_member_sees_only_his_departments_and_is_refused_the_others(env, capsy
 @pytest.mark.parametrize("args, message", [
     (["--since", "yesterday"], "is not a date"),
     (["--since", "2026-11-30", "--until", "2026-11-01"], "would be empty"),
+    (["--days", "0"], "at least one day"),
 ])
 def test_a_bad_period_is_refused_with_the_fix(env, capsys, args, message):
     code, _, err = _run(capsys, "report", *args)

@@ -137,3 +137,22 @@ def test_the_report_downloads_as_csv_and_as_a_self_contained_page(sign_in, world
     page = alice.page.request.get(world.base + "/reports/export/html")
     assert page.status == 200 and "<script src=" not in page.text() and "echarts" in page.text()
     assert alice.page.request.get(world.base + "/reports/export/pdf").status == 404
+
+
+def test_the_html_file_draws_its_charts_offline(browser, world, tmp_path):
+    from bot.reports.render import html
+
+    since, until = period(None, None)
+    path = tmp_path / "report.html"
+    path.write_text(html(make_report(world.factory, world.library.index, since, until)), encoding="utf-8")
+    context = browser.new_context(offline=True)
+    try:
+        page = context.new_page()
+        failed = []
+        page.on("requestfailed", lambda request: failed.append(request.url))
+        page.goto(path.as_uri())
+        for name in ("volume", "outcomes", "complaints", "follower_bands", "handoff_reasons", "faq_hits"):
+            page.wait_for_selector(f"[data-chart='{name}'][data-drawn='1'] canvas")
+        assert page.inner_text("[data-figure='消息总数']") == "6" and failed == []
+    finally:
+        context.close()

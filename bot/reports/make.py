@@ -23,12 +23,15 @@ def _day(text: str, flag: str) -> date:
         raise InputError(f"{flag} {text!r} is not a date: write it like 2026-11-24 (a Beijing calendar day)") from exc
 
 
-def period(since: str | None, until: str | None, now: datetime | None = None) -> Tuple[datetime, datetime]:
-    """[since, until) in UTC from Beijing calendar days, both inclusive; by default the last
-    DEFAULT_DAYS days up to today."""
+def period(since: str | None, until: str | None, now: datetime | None = None,
+           days: int = DEFAULT_DAYS) -> Tuple[datetime, datetime]:
+    """[since, until) in UTC from Beijing calendar days, both inclusive; without `since`, the
+    `days` days up to `until` (by default today)."""
+    if days < 1:
+        raise InputError(f"--days {days}: a report covers at least one day")
     today = (now or datetime.now(timezone.utc)).astimezone(CHINA_TZ).date()
     last = _day(until, "--until") if until else today
-    first = _day(since, "--since") if since else last - timedelta(days=DEFAULT_DAYS - 1)
+    first = _day(since, "--since") if since else last - timedelta(days=days - 1)
     if first > last:
         raise InputError(f"--since {first} is after --until {last}: the period would be empty")
     start = datetime.combine(first, time(), CHINA_TZ).astimezone(timezone.utc)
