@@ -86,9 +86,11 @@ def nlu_parser():
     return NluParser.load(MODEL_DIR)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's chromium (never a downloaded one), shared by the browser tests of a run."""
+    """Debian's chromium (never a downloaded one) for one module's browser tests: Playwright's sync
+    API keeps an event loop on this thread while it runs, so it must end with the module (later
+    tests call asyncio.run)."""
     sync_api = pytest.importorskip("playwright.sync_api")
     from tests.browser import CHROMIUM, LAUNCH_ARGS
 
