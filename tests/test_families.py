@@ -56,6 +56,10 @@ def test_one_uncovered_question_hands_off_with_a_draft_for_the_rest(triage, text
     ("学生买X5有优惠吗", "公司员工买X5有内部价吗"),
     ("手机充不进电怎么办", "充不进电，换了原装充电器也试过了还是不行"),
     ("粉丝见面会怎么报名", "粉丝见面会可以两个人一起去吗"),
+    ("学生买X5有优惠吗", "学信网认证一直不通过，学生优惠还能买吗"),
+    ("粉丝见面会怎么报名", "见面会报名截止以后还能补报吗"),
+    ("维修点在哪里", "维修点周末营业吗"),
+    ("A3指纹解锁变慢怎么办", "A3指纹重新录了一遍，没几天又慢了"),
 ])
 def test_a_near_miss_is_handed_off_while_its_covered_twin_is_answered(triage, covered, near_miss):
     assert outcome(triage, covered).action == "answer"
