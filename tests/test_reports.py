@@ -16,12 +16,13 @@ The fixture, Beijing time, report period 2026-11-24 and 2026-11-25, read at 2026
     T2 pr          dm      11-25 10:00, complaint, open
     T4 product     dm      11-25 08:00, product suggestion about X5, open
     T5 product     dm      11-22 10:00, product suggestion about X5 (the period before)
+    T8 rnd         dm      11-25 20:00, software problem with Watch S2 and A3, open
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import insert
@@ -40,7 +41,8 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=CHINA_TZ)
 
 
 def bj(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 11, day, hour, minute, tzinfo=CHINA_TZ)
+    """A Beijing time in UTC, as the product stores every time (SQLite keeps no offset)."""
+    return datetime(2026, 11, day, hour, minute, tzinfo=CHINA_TZ).astimezone(timezone.utc)
 
 
 def _message(session, n: int, at: datetime, channel: str, fan: str, outcome: str, reason: str = "",
@@ -89,6 +91,7 @@ def month(factory):
         _ticket(s, 2, bj(25, 10), "dm", "pr", "complaint", intent="complaint")
         _ticket(s, 4, bj(25, 8), "dm", "product", "needs_human", "希望X5出个小屏版", intent="product_suggestion")
         _ticket(s, 5, bj(22, 10), "dm", "product", "needs_human", "X5能出mini吗", intent="product_suggestion")
+        _ticket(s, 8, bj(25, 20), "dm", "rnd", "needs_human", "Watch S2和A3更新后都连不上", intent="software_bug")
     return factory
 
 
@@ -140,7 +143,9 @@ def test_faq_hits_answers_that_did_not_help_and_unused_entries(month, index):
 
 def test_feedback_by_product_beside_the_period_before_and_complaints_by_day(month, index):
     report = _report(month, index)
-    assert report.tables["feedback"].rows == [["产品建议", "X5", 1, 1, 0, "希望X5出个小屏版"]]
+    assert report.tables["feedback"].rows == [["产品建议", "X5", 1, 1, 0, "希望X5出个小屏版"],
+                                              ["软件问题", "A3", 1, 0, 1, "Watch S2和A3更新后都连不上"],
+                                              ["软件问题", "WATCHS2", 1, 0, 1, "Watch S2和A3更新后都连不上"]]
     assert [row[:2] for row in report.tables["complaints"].rows] == [["2026-11-24", 0], ["2026-11-25", 1]]
     assert report.alerts == []
 

@@ -156,3 +156,31 @@ def test_the_html_file_draws_its_charts_offline(browser, world, tmp_path):
         assert page.inner_text("[data-figure='消息总数']") == "6" and failed == []
     finally:
         context.close()
+
+
+def test_a_cluster_becomes_a_new_entry_draft_and_a_missing_answer_loses_nothing(sign_in, world):
+    olga = sign_in("olga")
+    olga.goto("/reports")
+    cluster = olga.page.locator("article.cluster", has_text=PARCEL[0])
+    cluster.locator("select[name=faq_id]").select_option("")
+    with olga.page.expect_navigation() as nav:
+        cluster.locator("button[type=submit]").click()
+    assert nav.value.status == 400 and "needs both a question and an answer" in olga.text()
+    cluster = olga.page.locator("article.cluster", has_text=PARCEL[0])
+    too_long = "物流" * 200
+    cluster.locator("select[name=faq_id]").select_option("")
+    cluster.locator("textarea[name=answer]").fill(too_long)
+    with olga.page.expect_navigation() as nav:
+        cluster.locator("button[type=submit]").click()
+    assert nav.value.status == 400 and "answer too long" in olga.text()
+    cluster = olga.page.locator("article.cluster", has_text=PARCEL[0])
+    assert cluster.locator("textarea[name=answer]").input_value() == too_long  # what she typed is still there
+    cluster.locator("select[name=faq_id]").select_option("")
+    cluster.locator("textarea[name=answer]").fill("可在云雀商城“我的订单”中查看物流进度。")
+    with olga.page.expect_navigation() as nav:
+        cluster.locator("button[type=submit]").click()
+    assert nav.value.status == 200 and olga.page.url.endswith("/suggestions?ok=suggested")
+    with world.factory() as session:
+        row = session.execute(select(faq_suggestions).where(faq_suggestions.c.kind == "entry")).mappings().one()
+    assert (row["department"], row["author"], row["status"]) == ("orders_logistics", "olga", "proposed")
+    assert row["question"] in PARCEL and "我的订单" in row["answer"]
