@@ -2,12 +2,47 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, List
+from types import SimpleNamespace
+from typing import Dict, Iterator, List, Sequence, Tuple
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PASSWORD = "correct-horse-1"
+CONSOLE = ("import sys; from bot.settings import Settings; from bot.console.app import run; "
+           "run(Settings.from_env(), int(sys.argv[1]))")
+
+
+@contextmanager
+def console_world(tmp: Path, people: Sequence[Tuple[str, str, Sequence[str]]]) -> Iterator[SimpleNamespace]:
+    """A scratch SQLite queue, a copy of the FAQ files and operators (name, role, departments, all
+    with PASSWORD), then the console serving them on a free loopback port, stopped on exit."""
+    from bot.store import operators
+    from bot.store.db import make_engine, make_session_factory, migrate
+    from tests.conftest import FAQ_DIR
+    from tests.helpers import free_port, start, stop, wait_http
+
+    url = f"sqlite:///{tmp / 'bot.sqlite3'}"
+    migrate(url)
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    faq_dir = tmp / "faq"
+    shutil.copytree(FAQ_DIR, faq_dir)
+    for name, role, departments in people:
+        operators.add(factory, name, PASSWORD, departments, role=role)
+    port = free_port()
+    world = SimpleNamespace(factory=factory, faq_dir=faq_dir, tmp=tmp, url=url, base=f"http://127.0.0.1:{port}")
+    world.proc = start([sys.executable, "-c", CONSOLE, str(port)],
+                       {"BOT_DATABASE_URL": url, "BOT_FAQ_DIR": str(faq_dir)}, tmp / "console.log")
+    try:
+        wait_http(world.base + "/login", timeout=60, proc=world.proc)
+        yield world
+    finally:
+        stop(world.proc)
+        engine.dispose()
 
 
 class Operator:

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
-import sys
 import threading
 import uuid
 from datetime import datetime, timedelta, timezone
-from types import SimpleNamespace
 from typing import List
 
 import pytest
@@ -24,16 +21,14 @@ from sqlalchemy import select, update
 from bot.faq import suggest as faq_suggest
 from bot.store import messages as box
 from bot.store import operators, queue
-from bot.store.db import make_engine, make_session_factory, migrate
 from bot.store.queue import NewTicket
 from bot.store.tables import faq_suggestions, outbox, tickets
 from bot.weibo.api import DM_REPLY
 from bot.weibo.client import WeiboClient
 from bot.weibo.service import WeiboService
 from bot.weibo.standin import WeiboStandIn
-from tests.browser import CHROMIUM, PASSWORD, Operator
-from tests.conftest import FAQ_DIR, ROOT
-from tests.helpers import free_port, start, stop, wait_http
+from tests.browser import CHROMIUM, Operator, console_world
+from tests.conftest import ROOT
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -64,17 +59,18 @@ def _backdate(world, ticket_id: int, minutes: int) -> None:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("console")
-    url = f"sqlite:///{tmp / 'bot.sqlite3'}"
-    migrate(url)
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
-    faq_dir = tmp / "faq"
-    shutil.copytree(FAQ_DIR, faq_dir)
-    operators.add(factory, "alice", PASSWORD, role="operator")
-    operators.add(factory, "bob", PASSWORD, role="operator")
-    operators.add(factory, "carol", PASSWORD, ["after_sales"], role="member")
-    world = SimpleNamespace(factory=factory, faq_dir=faq_dir, tmp=tmp)
+    people = (("alice", "operator", ()), ("bob", "operator", ()), ("carol", "member", ("after_sales",)))
+    with console_world(tmp_path_factory.mktemp("console"), people) as world:
+        world.standin = WeiboStandIn(access_token=TOKEN).start()
+        try:
+            _fill(world)
+            yield world
+        finally:
+            world.standin.stop()
+
+
+def _fill(world) -> None:
+    factory = world.factory
     world.script_ticket = _ticket(
         world, "after_sales", f"X5 屏幕出现一条绿线，重启也没用 {SCRIPT} 怎么办？", fan_id="1000001",
         intent="device_fault", confidence=0.82,
@@ -93,20 +89,6 @@ def world(tmp_path_factory):
     world.closed_ticket = _ticket(world, "after_sales", "已经解决了，谢谢", intent="thanks", reason="low_confidence")
     queue.close(factory, world.closed_ticket, "alice", "粉丝已解决")
 
-    world.standin = WeiboStandIn(access_token=TOKEN).start()
-    port = free_port()
-    world.base = f"http://127.0.0.1:{port}"
-    code = ("import sys; from bot.settings import Settings; from bot.console.app import run; "
-            "run(Settings.from_env(), int(sys.argv[1]))")
-    world.proc = start([sys.executable, "-c", code, str(port)],
-                       {"BOT_DATABASE_URL": url, "BOT_FAQ_DIR": str(faq_dir)}, tmp / "console.log")
-    try:
-        wait_http(world.base + "/login", timeout=60, proc=world.proc)
-        yield world
-    finally:
-        stop(world.proc)
-        world.standin.stop()
-        engine.dispose()
 
 
 def _deliver_outbox(world) -> None:

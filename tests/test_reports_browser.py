@@ -8,10 +8,7 @@ the real triage path: two fans asked where their parcel is in words no FAQ entry
 from __future__ import annotations
 
 import random
-import shutil
-import sys
 from datetime import datetime, timedelta, timezone
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -20,13 +17,9 @@ from bot.demo import Planned, Seeder, make_fans
 from bot.faq.library import FaqLibrary
 from bot.reports.make import make_report, period
 from bot.reports.render import as_json, cell
-from bot.store import operators
-from bot.store.db import make_engine, make_session_factory, migrate
 from bot.store.tables import faq_suggestions
 from bot.triage import Inbound, Triage
-from tests.browser import CHROMIUM, PASSWORD
-from tests.conftest import FAQ_DIR
-from tests.helpers import free_port, start, stop, wait_http
+from tests.browser import CHROMIUM, console_world
 from tests.test_console_browser import SCREENSHOTS
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
@@ -40,37 +33,18 @@ def _triage(parser, library, now):
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, nlu_parser):
-    tmp = tmp_path_factory.mktemp("reports")
-    url = f"sqlite:///{tmp / 'bot.sqlite3'}"
-    migrate(url)
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
-    faq_dir = tmp / "faq"
-    shutil.copytree(FAQ_DIR, faq_dir)
-    operators.add(factory, "alice", PASSWORD, role="operator")
-    operators.add(factory, "olga", PASSWORD, ["orders_logistics"])
-    operators.add(factory, "carol", PASSWORD, ["after_sales"])
-    library = FaqLibrary(faq_dir, check_interval=0)
-    now = datetime.now(timezone.utc) - timedelta(minutes=5)
-    fans = make_fans(random.Random(3), 6)
-    texts = [PARCEL[0], PARCEL[1], PARCEL[0], "保修多久？", "新机太好看了", "X5屏幕碎了，已经第三次了，必须给个说法"]
-    plan = [Planned(now - timedelta(hours=30 - 4 * i), "dm" if i % 2 else "comment", text, fans[i])
-            for i, text in enumerate(texts)]
-    Seeder(factory, lambda clock: Triage(nlu_parser.parse_batch, lambda: library.index, clock=clock),
-           nlu_parser.parse_batch, random.Random(3)).run(plan, now)
-    port = free_port()
-    world = SimpleNamespace(factory=factory, faq_dir=faq_dir, library=library, base=f"http://127.0.0.1:{port}",
-                            parser=nlu_parser)
-    code = ("import sys; from bot.settings import Settings; from bot.console.app import run; "
-            "run(Settings.from_env(), int(sys.argv[1]))")
-    proc = start([sys.executable, "-c", code, str(port)], {"BOT_DATABASE_URL": url, "BOT_FAQ_DIR": str(faq_dir)},
-                 tmp / "console.log")
-    try:
-        wait_http(world.base + "/login", timeout=60, proc=proc)
+    people = (("alice", "operator", ()), ("olga", "member", ("orders_logistics",)), ("carol", "member", ("after_sales",)))
+    with console_world(tmp_path_factory.mktemp("reports"), people) as world:
+        world.library = FaqLibrary(world.faq_dir, check_interval=0)
+        world.parser = nlu_parser
+        now = datetime.now(timezone.utc) - timedelta(minutes=5)
+        fans = make_fans(random.Random(3), 6)
+        texts = [PARCEL[0], PARCEL[1], PARCEL[0], "保修多久？", "新机太好看了", "X5屏幕碎了，已经第三次了，必须给个说法"]
+        plan = [Planned(now - timedelta(hours=30 - 4 * i), "dm" if i % 2 else "comment", text, fans[i])
+                for i, text in enumerate(texts)]
+        Seeder(world.factory, lambda clock: Triage(nlu_parser.parse_batch, lambda: world.library.index, clock=clock),
+               nlu_parser.parse_batch, random.Random(3)).run(plan, now)
         yield world
-    finally:
-        stop(proc)
-        engine.dispose()
 
 
 def test_the_report_page_shows_the_figures_of_bot_report_with_its_charts(sign_in, world):
