@@ -175,6 +175,9 @@ def test_signed_dm_is_answered_by_dm_with_the_faq_answer(service, standin):
     eventually(lambda: dm_replies(standin, 1001))
     [reply] = dm_replies(standin, 1001)
     assert "3499" in reply and len(reply) < 300
+    [row] = [r for r in service.rows(inbox) if r["sender_id"] == "1001"]
+    # What the reports count: why it ended so, and the entry that answered.
+    assert (row["outcome"], row["reason"], row["faq_ids"]) == ("answer/pre_sales", "faq_match", "price-x5")
 
 
 @pytest.mark.parametrize("params", [{}, {"signature": "f" * 40, "timestamp": "1", "nonce": "2"}])
@@ -218,11 +221,13 @@ def test_unknown_types_and_events_are_accepted_and_ignored_follow_gets_welcome(s
 
 
 def test_comment_is_read_by_polling_and_answered_within_140_characters(service, standin):
-    comment = standin.add_comment("X5 Pro换屏多少钱", user_id=2001, post_id=5001)
+    comment = standin.add_comment("X5 Pro换屏多少钱", user_id=2001, post_id=5001, followers_count=12_345, verified=True)
     eventually(lambda: [r for r in standin.received(COMMENT_REPLY) if r["form"]["cid"] == str(comment["id"])])
     [reply] = [r for r in standin.received(COMMENT_REPLY) if r["form"]["cid"] == str(comment["id"])]
     assert reply["form"]["id"] == "5001"
     assert "1199" in reply["form"]["comment"] and len(reply["form"]["comment"]) <= 140
+    [row] = [r for r in service.rows(inbox) if r["sender_id"] == "2001"]
+    assert (row["followers_count"], row["verified"]) == (12_345, 1)  # the fan, as the comment object describes him
 
 
 def test_reply_that_fails_twice_with_5xx_is_delivered_on_the_third_try(service, standin):
