@@ -57,6 +57,7 @@ class Settings:
     public_host: str
     sla_first_response_hours: float
     sla_resolution_hours: float
+    console_secure_cookies: bool
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
@@ -95,6 +96,8 @@ class Settings:
             # Service-level targets the reports count breaches against (hours).
             sla_first_response_hours=_float(env, "BOT_SLA_FIRST_RESPONSE_HOURS", 4.0),
             sla_resolution_hours=_float(env, "BOT_SLA_RESOLUTION_HOURS", 72.0),
+            # The console is served over HTTPS (a TLS proxy in front): its cookies are marked Secure.
+            console_secure_cookies=env.get("BOT_CONSOLE_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
         )
 
 

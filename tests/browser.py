@@ -17,7 +17,8 @@ CONSOLE = ("import sys; from bot.settings import Settings; from bot.console.app 
 
 
 @contextmanager
-def console_world(tmp: Path, people: Sequence[Tuple[str, str, Sequence[str]]]) -> Iterator[SimpleNamespace]:
+def console_world(tmp: Path, people: Sequence[Tuple[str, str, Sequence[str]]],
+                  env: Dict[str, str] | None = None) -> Iterator[SimpleNamespace]:
     """A scratch SQLite queue, a copy of the FAQ files and operators (name, role, departments, all
     with PASSWORD), then the console serving them on a free loopback port, stopped on exit."""
     from bot.store import operators
@@ -36,7 +37,7 @@ def console_world(tmp: Path, people: Sequence[Tuple[str, str, Sequence[str]]]) -
     port = free_port()
     world = SimpleNamespace(factory=factory, faq_dir=faq_dir, tmp=tmp, url=url, base=f"http://127.0.0.1:{port}")
     world.proc = start([sys.executable, "-c", CONSOLE, str(port)],
-                       {"BOT_DATABASE_URL": url, "BOT_FAQ_DIR": str(faq_dir)}, tmp / "console.log")
+                       {"BOT_DATABASE_URL": url, "BOT_FAQ_DIR": str(faq_dir), **(env or {})}, tmp / "console.log")
     try:
         wait_http(world.base + "/login", timeout=60, proc=world.proc)
         yield world

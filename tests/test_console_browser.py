@@ -22,12 +22,12 @@ from bot.faq import suggest as faq_suggest
 from bot.store import messages as box
 from bot.store import operators, queue
 from bot.store.queue import NewTicket
-from bot.store.tables import faq_suggestions, outbox, tickets
+from bot.store.tables import faq_suggestions, outbox, sign_ins, tickets
 from bot.weibo.api import DM_REPLY
 from bot.weibo.client import WeiboClient
 from bot.weibo.service import WeiboService
 from bot.weibo.standin import WeiboStandIn
-from tests.browser import CHROMIUM, Operator, console_world
+from tests.browser import CHROMIUM, PASSWORD, Operator, console_world
 from tests.conftest import ROOT
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -136,6 +136,30 @@ def test_sign_in_rejects_a_wrong_password_and_pages_need_a_session(browser, worl
         assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["path"] == "/"
     finally:
         operator.context.close()
+
+
+def test_guessing_a_password_is_slowed_down_and_every_attempt_is_logged(browser, world):
+    operators.add(world.factory, "target", PASSWORD, role="operator")
+    operator = Operator(browser, world, "target")
+    try:
+        statuses = [operator.sign_in(password=f"guess-{i}").status for i in range(30)]
+        # Five are heard at once; after that a guess is heard only once its wait (2, 4, 8 s...) has run.
+        assert statuses[:5] == [401] * 5 and statuses.count(429) >= 15 and set(statuses) == {401, 429}
+        response = operator.sign_in()  # the right password is not heard while the wait runs
+        assert response.status == 429 and "秒后再试" in operator.text()
+        assert int(response.headers["retry-after"]) >= 1
+    finally:
+        operator.context.close()
+    with world.factory() as session:
+        results = session.execute(select(sign_ins.c.result).where(sign_ins.c.operator == "target")).scalars().all()
+    assert results.count("failed") == statuses.count(401) and results.count("throttled") == statuses.count(429) + 1
+
+
+def test_cookies_are_marked_secure_when_the_console_is_served_over_https(tmp_path, world):
+    with console_world(tmp_path, (), {"BOT_CONSOLE_SECURE_COOKIES": "1"}) as secure:
+        response = requests.get(secure.base + "/login", timeout=10)
+    assert response.status_code == 200 and "secure" in response.headers["set-cookie"].lower()
+    assert "secure" not in requests.get(world.base + "/login", timeout=10).headers["set-cookie"].lower()
 
 
 def test_queue_lists_filters_and_shows_the_dashboard(sign_in, world):

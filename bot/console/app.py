@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import math
 import secrets
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -31,7 +32,7 @@ from bot.intents import DEPARTMENT_NAMES, DEPARTMENTS
 from bot.outcome import REASON_NAMES
 from bot.reports import render as report_render
 from bot.reports.figures import Targets
-from bot.store import operators
+from bot.store import operators, sign_ins
 from bot.store.tables import OPEN_STATUSES, STATUSES, ticket_messages
 
 log = logging.getLogger(__name__)
@@ -100,8 +101,11 @@ def _environment() -> Environment:
     return env
 
 
-def create_app(factory, faq_dir: Path, name: str = "console", targets: Targets = Targets()) -> Sanic:
-    """The console over the queue database behind `factory` and the FAQ files in `faq_dir`."""
+def create_app(factory, faq_dir: Path, name: str = "console", targets: Targets = Targets(),
+               secure_cookies: bool = False) -> Sanic:
+    """The console over the queue database behind `factory` and the FAQ files in `faq_dir`;
+    `secure_cookies` when it is served over HTTPS (behind a TLS proxy): browsers then never send
+    its cookies over plain HTTP."""
     app = Sanic(name)
     app.config.REQUEST_MAX_SIZE = 1_000_000
     app.static("/static", str(HERE / "static"), name="static")
@@ -126,6 +130,7 @@ def create_app(factory, faq_dir: Path, name: str = "console", targets: Targets =
         response.cookies[LOGIN_COOKIE]["httponly"] = True
         response.cookies[LOGIN_COOKIE]["samesite"] = "Strict"
         response.cookies[LOGIN_COOKIE]["path"] = "/login"
+        response.cookies[LOGIN_COOKIE]["secure"] = secure_cookies
         return response
 
     def drafts(request: Request) -> Dict[str, str]:
@@ -164,7 +169,17 @@ def create_app(factory, faq_dir: Path, name: str = "console", targets: Targets =
         if not same_token(request.form.get("csrf"), request.cookies.get(LOGIN_COOKIE)):
             return login_page(request, 403, "登录表单已过期，请重新输入。")
         name, password = request.form.get("name", "").strip(), request.form.get("password", "")
+        address = request.ip or "unknown"  # the peer of the connection, not a header the client sets
+        wait = await call(sign_ins.wait_seconds, factory, name, address) if name else 0.0
+        if wait > 0:
+            await call(sign_ins.record, factory, name, address, sign_ins.THROTTLED)
+            seconds = max(1, math.ceil(wait))
+            response = login_page(request, 429, f"登录失败次数过多，请 {seconds} 秒后再试。", name)
+            response.headers["Retry-After"] = str(seconds)
+            return response
         operator = await call(operators.authenticate, factory, name, password) if name and password else None
+        if name:
+            await call(sign_ins.record, factory, name, address, sign_ins.FAILED if operator is None else sign_ins.OK)
         if operator is None:
             return login_page(request, 401, "用户名或密码错误。", name)
         token, _csrf = await call(operators.open_session, factory, operator.name)
@@ -173,6 +188,7 @@ def create_app(factory, faq_dir: Path, name: str = "console", targets: Targets =
         response.cookies[COOKIE]["httponly"] = True
         response.cookies[COOKIE]["samesite"] = "Lax"
         response.cookies[COOKIE]["path"] = "/"
+        response.cookies[COOKIE]["secure"] = secure_cookies
         del response.cookies[LOGIN_COOKIE]
         response.cookies[LOGIN_COOKIE]["path"] = "/login"
         return response
@@ -329,5 +345,5 @@ def run(settings, port: int) -> None:
     migrate(settings.database_url)
     factory = make_session_factory(make_engine(settings.database_url))
     targets = Targets(timedelta(hours=settings.sla_first_response_hours), timedelta(hours=settings.sla_resolution_hours))
-    app = create_app(factory, Path(settings.faq_dir), targets=targets)
+    app = create_app(factory, Path(settings.faq_dir), targets=targets, secure_cookies=settings.console_secure_cookies)
     app.run(host="127.0.0.1", port=port, workers=1, access_log=False, debug=False, auto_reload=False, motd=False)

@@ -113,6 +113,8 @@ def open_session(factory: sessionmaker[Session], name: str) -> Tuple[str, str]:
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = datetime.now(timezone.utc)
     with factory.begin() as session:
+        # Sessions past their expiry are useless and hold a hash an attacker could try: purge them.
+        session.execute(delete(web_sessions).where(web_sessions.c.expires_at < now))
         session.execute(insert(web_sessions).values(token_hash=_token_hash(token), operator=name, csrf_token=csrf,
                                                     created_at=now, expires_at=now + timedelta(hours=SESSION_HOURS)))
     return token, csrf

@@ -243,6 +243,22 @@ web_sessions = Table(
     Column("csrf_token", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_web_sessions_expires", "expires_at"),
+)
+
+# Every console sign-in attempt (bot/store/sign_ins.py): the sign-in log, and what the throttle counts.
+SIGN_IN_RESULTS = ("ok", "failed", "throttled")
+sign_ins = Table(
+    "sign_ins",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("operator", String(64), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("result", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("result IN ('ok', 'failed', 'throttled')", name="ck_sign_ins_result"),
+    Index("ix_sign_ins_operator", "operator", "created_at"),
+    Index("ix_sign_ins_address", "address", "created_at"),
 )
 
 faq_suggestions = Table(
