@@ -47,6 +47,13 @@ def _operator(factory, args):
     return operators.get(factory, name)
 
 
+def _sensitive():
+    from bot import safety
+    from bot.settings import Settings
+
+    return safety.sensitive_words(Settings.from_env().faq_dir)
+
+
 def _minutes(seconds: int) -> str:
     hours, minutes = divmod(seconds // 60, 60)
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
@@ -178,7 +185,8 @@ def register(sub, add) -> None:
     p = who(add("claim", _simple(lambda f, o, a: handoff.claim(f, o, a.ticket), "claimed #{id}"),
                 "Claim a waiting ticket.", q, "queue claim"))
     p.add_argument("ticket", type=int)
-    p = who(add("reply", _simple(lambda f, o, a: handoff.reply(f, o, a.ticket, a.text), "reply to #{id} queued for sending"),
+    p = who(add("reply", _simple(lambda f, o, a: handoff.reply(f, o, a.ticket, a.text, sensitive=_sensitive()),
+                                 "reply to #{id} queued for sending"),
                 "Reply to the fan (sent by the running service).", q, "queue reply"))
     p.add_argument("ticket", type=int)
     p.add_argument("text")

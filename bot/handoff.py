@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Sequence
 
 from sqlalchemy import func, select
 
+from bot import safety
 from bot.errors import NotPermitted, QueueError, ReplyWindowClosed
 from bot.faq.model import COMMENT
 from bot.store import queue
@@ -78,8 +79,9 @@ def _check_dm_window(factory: Factory, ticket_id: int, now: datetime | None) -> 
 
 
 def reply(factory: Factory, operator: Operator, ticket_id: int, text: str,
-          now: datetime | None = None) -> Dict[str, Any]:
-    """Check, record and queue an operator's reply to the fan."""
+          now: datetime | None = None, sensitive: Sequence[str] = ()) -> Dict[str, Any]:
+    """Check, record and queue an operator's reply to the fan; a public one may carry no personal
+    data and none of the `sensitive` words (bot.safety)."""
     ticket = _visible(factory, operator, ticket_id)
     text = text.strip()
     if not text:
@@ -91,6 +93,8 @@ def reply(factory: Factory, operator: Operator, ticket_id: int, text: str,
     target = json.loads(ticket["reply_target"] or "{}")
     if ticket["channel"] == COMMENT and not (target.get("cid") and target.get("post_id")):
         raise QueueError(f"ticket {ticket_id} has no comment to reply to (it did not come from Weibo comments)")
+    if ticket["channel"] == COMMENT:
+        safety.check_public(text, sensitive)
     if ticket["channel"] != COMMENT:
         _check_dm_window(factory, ticket_id, now)
     return queue.record_reply(factory, ticket_id, operator.name, text, send={

@@ -18,6 +18,7 @@ from bot.faq.model import CHANNELS, CHINA_TZ
 from bot.intents import info
 from bot.nlu.result import NluResult
 from bot.questions import split_questions
+from bot.safety import guard
 from bot.store.queue import NewTicket
 from bot.text import NormalisedText, normalise
 
@@ -137,8 +138,8 @@ class Triage:
                 queries: Sequence[Tuple[str, str | None, str | None]], found: Sequence[List[Match]]) -> Triaged:
         matches = found[0]
         part_matches: Mapping[str, Sequence[Match]] = {q[0]: m for q, m in zip(queries[1:], found[1:])}
-        outcome = decide(message, inbound.channel, nlu, matches, self._clock(), self.settings,
-                         part_matches, index)
+        outcome = guard(decide(message, inbound.channel, nlu, matches, self._clock(), self.settings,
+                               part_matches, index), inbound.channel, index.sensitive)
         return Triaged(inbound, message, nlu, tuple(matches), outcome)
 
     def decide_parsed(self, inbound: Inbound, message: NormalisedText, nlu: NluResult) -> Triaged:

@@ -113,6 +113,18 @@ def test_reply_too_long_for_a_comment_is_refused_before_sending(people, capsys):
     assert (row["comment_id"], row["post_id"]) == ("77", "88")
 
 
+@pytest.mark.parametrize("text, reason", [("我们会打给您 13912345678", "手机号"), ("X5 是全网最低价", "全网最低")])
+def test_a_public_reply_with_personal_data_or_a_sensitive_word_is_refused_but_a_dm_may_carry_it(
+        people, capsys, text, reason):
+    ticket = _ticket(people, channel="comment", target={"receiver_id": "5551", "cid": "77", "post_id": "88"})
+    code, _, err = run(capsys, "queue", "reply", str(ticket), text, "--as", "alice")
+    assert code == 2 and "cannot be posted" in err and reason in err
+    with people() as session:
+        assert session.execute(select(outbox)).all() == []
+    private = _ticket(people, department="rnd", target={"receiver_id": "5551"})
+    assert run(capsys, "queue", "reply", str(private), "已记下您的号码 13912345678", "--as", "alice")[0] == 0
+
+
 def test_dismiss_and_reassign(people, capsys):
     first, second = _ticket(people), _ticket(people, department="rnd")
     assert "dismissed" in run(capsys, "queue", "dismiss", str(first), "--as", "alice", "--note", "spam")[1]

@@ -258,6 +258,16 @@ def test_reply_too_long_for_a_comment_is_shown_on_the_page(sign_in, world):
     assert "等待中 · waiting" in alice.page.inner_text("h1")
 
 
+def test_a_public_reply_with_a_phone_number_is_refused_with_the_reason_and_kept(sign_in, world):
+    alice = sign_in("alice")
+    alice.goto(f"/tickets/{world.comment_ticket}")
+    draft = "您好，已安排专人联系您，电话 13912345678"
+    alice.page.fill("textarea[name=text]", draft)
+    response = alice.submit("form[action$='/reply']")
+    assert response.status == 400 and "含手机号" in alice.page.inner_text("p.error")
+    assert alice.page.input_value("textarea[name=text]") == draft
+
+
 def test_a_second_operator_cannot_claim_a_claimed_ticket(sign_in, world):
     ticket = _ticket(world, "marketing", "中奖一个月了奖品还没收到", intent="prize_problem", confidence=0.7)
     alice, bob = sign_in("alice"), sign_in("bob")

@@ -25,7 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, empty, html, redirect
 from sqlalchemy import select
 
-from bot import handoff
+from bot import handoff, safety
 from bot.errors import InputError, NotPermitted, QueueError
 from bot.faq import suggest as faq_suggest
 from bot.intents import DEPARTMENT_NAMES, DEPARTMENTS
@@ -256,7 +256,8 @@ def create_app(factory, faq_dir: Path, name: str = "console", targets: Targets =
 
     actions: Dict[str, Callable[..., Any]] = {
         "claim": lambda op, tid, form: handoff.claim(factory, op, tid),
-        "reply": lambda op, tid, form: handoff.reply(factory, op, tid, form.get("text", "")),
+        "reply": lambda op, tid, form: handoff.reply(factory, op, tid, form.get("text", ""),
+                                                     sensitive=safety.sensitive_words(Path(faq_dir))),
         "close": lambda op, tid, form: handoff.close(factory, op, tid, form.get("note", "").strip()),
         "dismiss": lambda op, tid, form: handoff.dismiss(factory, op, tid, form.get("note", "").strip()),
         "reassign": lambda op, tid, form: handoff.reassign(factory, op, tid, form.get("department", "")),

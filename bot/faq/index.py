@@ -115,13 +115,14 @@ class FaqIndex:
     """An immutable search index over one consistent set of entries."""
 
     def __init__(self, entries: Sequence[FaqEntry], synonyms: Synonyms | None = None,
-                 scope: ScopeLexicon | None = None) -> None:
+                 scope: ScopeLexicon | None = None, sensitive: Sequence[str] = ()) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.entries: List[FaqEntry] = list(entries)
         self.by_id = {e.id: e for e in self.entries}
         self.synonyms = synonyms or Synonyms({})
         self.scope = scope or ScopeLexicon({})
+        self.sensitive = tuple(sensitive)  # words no public reply may carry (bot.safety)
         docs: List[str] = []
         owners: List[int] = []
         weights: List[float] = []

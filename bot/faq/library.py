@@ -23,6 +23,8 @@ from bot.faq.model import Problem
 from bot.faq.scope import SCOPE_FILE, load_scope
 from bot.regional import FILE_NAME as REGIONAL_FILE
 from bot.regional import load_lexicon
+from bot.safety import FILE_NAME as SENSITIVE_FILE
+from bot.safety import load_sensitive
 from bot.weibo.variants import FILE_NAME as LEAD_INS_FILE
 from bot.weibo.variants import load_lead_ins
 
@@ -52,10 +54,11 @@ def build_index(directory: Path) -> Tuple[FaqIndex | None, List[Problem]]:
     scope, scope_problems = load_scope(directory / SCOPE_FILE)
     _lexicon, regional_problems = load_lexicon(directory / REGIONAL_FILE)
     _lead_ins, lead_in_problems = load_lead_ins(directory / LEAD_INS_FILE)
-    problems = problems + syn_problems + scope_problems + regional_problems + lead_in_problems
+    sensitive, sensitive_problems = load_sensitive(directory / SENSITIVE_FILE)
+    problems = problems + syn_problems + scope_problems + regional_problems + lead_in_problems + sensitive_problems
     if problems:
         return None, problems
-    return FaqIndex(entries, synonyms, scope), []
+    return FaqIndex(entries, synonyms, scope, sensitive), []
 
 
 class FaqLibrary:
@@ -76,7 +79,8 @@ class FaqLibrary:
         self._checked_at = time.monotonic()
 
     def _current_signature(self) -> Dict[str, Tuple[int, int]]:
-        files = faq_files([self.directory]) + [self.directory / SYNONYMS_FILE, self.directory / SCOPE_FILE]
+        files = faq_files([self.directory]) + [self.directory / name for name in (
+            SYNONYMS_FILE, SCOPE_FILE, SENSITIVE_FILE, REGIONAL_FILE, LEAD_INS_FILE)]
         sig = {}
         for path in files:
             try:

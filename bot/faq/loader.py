@@ -26,7 +26,7 @@ ENTRY_FIELDS = {
     "valid_from", "valid_until", "ended_answer", "after_end", "keywords", "excludes", "scope", "not_covered", "requires", "by_product",
 }
 # Files of the FAQ directory that are not FAQ entries.
-SIDE_FILES = {"synonyms", "scope", "regional", "comment_lead_ins"}
+SIDE_FILES = {"synonyms", "scope", "regional", "comment_lead_ins", "sensitive_words"}
 FILE_FIELDS = {"department", "entries"}
 DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d")
 # `after_end: handoff`: once valid_until has passed, a human answers this entry's questions.
