@@ -22,6 +22,7 @@ EXAMPLES = {
     "queue close": "example: bot queue close 12 --as alice --note 'fan confirmed'",
     "queue dismiss": "example: bot queue dismiss 12 --as alice --note spam",
     "queue reassign": "example: bot queue reassign 12 rnd --as alice",
+    "queue handback": "example: bot queue handback 12 --as alice   (the ticket stays open; the bot answers the fan again)",
     "faq suggestions": "example: bot faq suggestions --as alice",
     "faq merge": "example: bot faq merge 3 --as alice",
     "console": "example: bot console --port 8000",
@@ -203,6 +204,10 @@ def register(sub, add) -> None:
                 "Move a ticket to another department.", q, "queue reassign"))
     p.add_argument("ticket", type=int)
     p.add_argument("department", choices=DEPARTMENTS)
+    p = who(add("handback", _simple(lambda f, o, a: handoff.hand_back(f, o, a.ticket),
+                                    "#{id} handed back to the bot; it stays open"),
+                "End the human takeover without closing: the bot answers the fan again.", q, "queue handback"))
+    p.add_argument("ticket", type=int)
 
     p = add("console", cmd_console, "Run the web console alone (bot serve runs it too).")
     p.add_argument("--port", type=int)

@@ -102,6 +102,12 @@ def reply(factory: Factory, operator: Operator, ticket_id: int, text: str,
         "comment_id": target.get("cid"), "post_id": target.get("post_id")})
 
 
+def hand_back(factory: Factory, operator: Operator, ticket_id: int) -> Dict[str, Any]:
+    """End the human takeover without closing: the bot answers the fan again."""
+    _visible(factory, operator, ticket_id)
+    return queue.hand_back(factory, ticket_id, operator.name)
+
+
 def close(factory: Factory, operator: Operator, ticket_id: int, note: str = "") -> Dict[str, Any]:
     _visible(factory, operator, ticket_id)
     return queue.close(factory, ticket_id, operator.name, note)

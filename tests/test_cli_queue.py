@@ -98,9 +98,22 @@ def test_member_cannot_see_or_act_on_other_departments(people, capsys):
     ticket = _ticket(people, department="pr")
     code, out, _ = run(capsys, "queue", "list", "--as", "carol")
     assert f"#{ticket}" not in out
-    for args in (("show", str(ticket)), ("claim", str(ticket)), ("reassign", str(ticket), "rnd")):
+    for args in (("show", str(ticket)), ("claim", str(ticket)), ("reassign", str(ticket), "rnd"),
+                 ("reply", str(ticket), "您好"), ("close", str(ticket)), ("dismiss", str(ticket)),
+                 ("handback", str(ticket))):
         code, _, err = run(capsys, "queue", *args, "--as", "carol")
         assert code == 2 and "not your department" in err
+
+
+def test_handing_a_ticket_back_to_the_bot_keeps_it_open(people, capsys):
+    ticket = _ticket(people)
+    code, out, _ = run(capsys, "queue", "handback", str(ticket), "--as", "carol")
+    assert code == 0 and f"#{ticket} handed back to the bot" in out
+    with people() as session:
+        row = queue.get(session, ticket)
+    assert row["status"] == "waiting" and row["handed_back_at"] is not None
+    code, _, err = run(capsys, "queue", "handback", str(ticket), "--as", "carol")
+    assert code == 2 and "already handed back" in err
 
 
 def test_reply_too_long_for_a_comment_is_refused_before_sending(people, capsys):
@@ -171,7 +184,8 @@ def test_merge_that_would_break_the_faq_changes_nothing(people, env, capsys):
 
 def test_every_command_has_help_with_an_example(capsys):
     for args in (["queue", "list"], ["queue", "reply"], ["operators", "add"], ["faq", "merge"], ["triage"],
-                 ["eval"], ["faq", "check"], ["serve"], ["console"], ["report"], ["demo", "seed"]):
+                 ["eval"], ["faq", "check"], ["serve"], ["console"], ["report"], ["demo", "seed"],
+                 ["queue", "handback"]):
         with pytest.raises(SystemExit):
             main([*args, "--help"])
         assert "example: bot" in capsys.readouterr().out

@@ -268,6 +268,20 @@ def test_a_public_reply_with_a_phone_number_is_refused_with_the_reason_and_kept(
     assert alice.page.input_value("textarea[name=text]") == draft
 
 
+def test_handing_a_ticket_back_to_the_bot_keeps_it_open_and_says_so(sign_in, world):
+    ticket = _ticket(world, "after_sales", "谢谢，问题解决了，之后还有问题再问", intent="thanks")
+    alice = sign_in("alice")
+    alice.goto(f"/tickets/{ticket}")
+    response = alice.submit("form[action$='/handback']")
+    assert response.status == 200 and "已交还机器人" in alice.text()
+    assert "交还机器人：机器人回答粉丝的新消息" in alice.page.inner_text("section.facts")
+    assert alice.page.locator("form[action$='/handback']").count() == 0 and "等待中" in alice.page.inner_text("h1")
+    carol = sign_in("carol")
+    other = _ticket(world, "pr", "你们客服态度太差了")
+    assert carol.page.request.post(f"{world.base}/tickets/{other}/handback", form={
+        "csrf": carol.page.locator("input[name=csrf]").first.get_attribute("value")}).status == 403
+
+
 def test_a_second_operator_cannot_claim_a_claimed_ticket(sign_in, world):
     ticket = _ticket(world, "marketing", "中奖一个月了奖品还没收到", intent="prize_problem", confidence=0.7)
     alice, bob = sign_in("alice"), sign_in("bob")

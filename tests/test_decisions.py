@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.errors import InputError, LeaseLost
+from bot.errors import InputError, LeaseLost, QueueError
 from bot.store import decisions, queue
 from bot.store import messages as box
 from bot.store.decisions import Decision
@@ -66,6 +66,48 @@ def test_a_conversation_a_human_holds_gets_the_message_on_the_ticket_and_no_bot_
     with factory() as session:
         assert [m["original_text"] for m in queue.messages(session, held)] == ["第一条", "第二条"]
         assert queue.events(session, held)[-1]["detail"] == "human_takeover"
+
+
+def test_a_handed_back_conversation_gets_the_bots_answer_and_the_ticket_stays_open(factory):
+    held = queue.submit(factory, _ticket("第一条"))
+    queue.record_reply(factory, held, "alice", "已处理")
+    queue.hand_back(factory, held, "alice")
+    applied = decisions.commit(factory, _leased(factory, "换屏多少钱"),
+                               Decision("answer", "after_sales", "899 元", "faq_match", _ticket("换屏多少钱")), _reply)
+    assert (applied.outcome, applied.ticket_id, applied.reply) == ("answer/after_sales", None, "899 元")
+    with factory() as session:
+        ticket = queue.get(session, held)
+        assert ticket["status"] == "answered" and ticket["handed_back_at"] is not None
+        assert [m["original_text"] for m in queue.messages(session, held)] == ["第一条", "已处理"]
+
+
+def test_what_the_bot_cannot_answer_gives_a_handed_back_conversation_to_a_human_again(factory):
+    held = queue.submit(factory, _ticket("第一条"))
+    queue.record_reply(factory, held, "alice", "已处理")
+    queue.hand_back(factory, held, "alice")
+    applied = decisions.commit(factory, _leased(factory, "又坏了"),
+                               Decision("handoff", "after_sales", None, "needs_human", _ticket("又坏了")), _reply)
+    assert (applied.outcome, applied.ticket_id) == ("handoff/after_sales", held)
+    with factory() as session:
+        ticket = queue.get(session, held)
+        assert (ticket["status"], ticket["handed_back_at"]) == ("waiting", None)
+        assert [e["kind"] for e in queue.events(session, held)][-2:] == ["message_attached", "taken_back"]
+    assert len(_all_tickets(factory)) == 1
+    # and from now on a human holds it: the next message joins the ticket, the bot stays silent
+    again = decisions.commit(factory, _leased(factory, "在吗"),
+                             Decision("answer", "after_sales", "您好", "faq_match", _ticket("在吗")), _reply)
+    assert again.outcome == "human_takeover/after_sales"
+
+
+@pytest.mark.parametrize("status", ["closed", "handed_back"])
+def test_only_an_open_ticket_not_yet_handed_back_can_be_handed_back(factory, status):
+    held = queue.submit(factory, _ticket("第一条"))
+    if status == "closed":
+        queue.close(factory, held, "alice")
+    else:
+        queue.hand_back(factory, held, "alice")
+    with pytest.raises(QueueError):
+        queue.hand_back(factory, held, "alice")
 
 
 def test_an_answer_opens_no_ticket(factory):

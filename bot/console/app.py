@@ -45,9 +45,10 @@ STATUS_NAMES = {"waiting": "等待中", "claimed": "处理中", "answered": "已
 CHANNEL_NAMES = {"dm": "私信", "comment": "评论"}
 PRIORITY_NAMES = {0: "普通", 1: "较高", 2: "紧急"}
 EVENT_NAMES = {"created": "创建", "claimed": "认领", "released": "释放", "answered": "回复", "closed": "关闭",
-               "dismissed": "忽略", "reassigned": "转派", "message_attached": "粉丝追加消息"}
+               "dismissed": "忽略", "reassigned": "转派", "message_attached": "粉丝追加消息",
+               "handed_back": "交还机器人", "taken_back": "机器人答不了，回到人工"}
 NOTICES = {"claimed": "已认领，现在由你处理。", "replied": "回复已记录，发送队列会把它发给粉丝。",
-           "closed": "工单已关闭。", "dismissed": "工单已忽略。", "reassigned": "工单已转派。",
+           "closed": "工单已关闭。", "handed_back": "已交还机器人：粉丝的新消息由机器人回答，机器人答不了时工单回到队列。", "dismissed": "工单已忽略。", "reassigned": "工单已转派。",
            "suggested": "FAQ 建议已提交，等待部门合并。", "merged": "已合并进部门的 FAQ 文件。",
            "rejected": "建议已驳回。", "alternates": "新问法已提交，等待部门在「FAQ 建议」里合并。"}
 STATUS_FILTERS = {"open": OPEN_STATUSES, "all": STATUSES, **{s: (s,) for s in STATUSES}}
@@ -260,11 +261,12 @@ def create_app(factory, faq_dir: Path, name: str = "console", targets: Targets =
                                                      sensitive=safety.sensitive_words(Path(faq_dir))),
         "close": lambda op, tid, form: handoff.close(factory, op, tid, form.get("note", "").strip()),
         "dismiss": lambda op, tid, form: handoff.dismiss(factory, op, tid, form.get("note", "").strip()),
+        "handback": lambda op, tid, form: handoff.hand_back(factory, op, tid),
         "reassign": lambda op, tid, form: handoff.reassign(factory, op, tid, form.get("department", "")),
         "suggest": lambda op, tid, form: faq_suggest.suggest(factory, op, tid, form.get("question", ""),
                                                              form.get("answer", "")),
     }
-    done = {"claim": "claimed", "reply": "replied", "close": "closed", "dismiss": "dismissed",
+    done = {"claim": "claimed", "reply": "replied", "close": "closed", "dismiss": "dismissed", "handback": "handed_back",
             "reassign": "reassigned", "suggest": "suggested"}
 
     @app.post("/tickets/<ticket_id:int>/<action:str>")

@@ -71,11 +71,18 @@ def apply(session: Session, decision: Decision) -> Applied:
     department = decision.department or ""
     ticket = decision.ticket
     if ticket is not None:
-        held = queue.open_ticket_id(session, ticket.channel, ticket.conversation_id)
-        if held is not None:
-            # A human holds this conversation: the message joins their ticket, the bot stays silent.
-            queue.attach(session, held, replace(ticket, reason=HUMAN_TAKEOVER))
-            return Applied(f"{HUMAN_TAKEOVER}/{department}", held, None)
+        found = queue.open_ticket(session, ticket.channel, ticket.conversation_id)
+        if found is not None:
+            held, handed_back = found
+            if not handed_back:
+                # A human holds this conversation: the message joins their ticket, the bot stays silent.
+                queue.attach(session, held, replace(ticket, reason=HUMAN_TAKEOVER))
+                return Applied(f"{HUMAN_TAKEOVER}/{department}", held, None)
+            if decision.action == HANDOFF_ACTION:
+                # Handed back, and now something the bot cannot answer: a human holds it again.
+                queue.take_back(session, held, replace(ticket, reason=decision.reason))
+                return Applied(f"{HANDOFF_ACTION}/{department}", held, decision.reply)
+            return Applied(f"{decision.action}/{department}", None, decision.reply)
         if decision.action == HANDOFF_ACTION:
             opened = queue.open_new(session, replace(ticket, reason=decision.reason))
             return Applied(f"{HANDOFF_ACTION}/{department}", opened, decision.reply)

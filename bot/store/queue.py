@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, List, Sequence, TypeVar
+from typing import Any, Callable, Dict, List, Sequence, Tuple, TypeVar
 
 from sqlalchemy import and_, bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -82,13 +82,20 @@ def _add_message(session: Session, ticket_id: int, author: str, original: str, n
 
 
 # Asked for every fan message (is a human holding the conversation?): built once, compiled once.
-_OPEN_TICKET = select(tickets.c.id).where(tickets.c.channel == bindparam("channel"),
+_OPEN_TICKET = select(tickets.c.id, tickets.c.handed_back_at).where(tickets.c.channel == bindparam("channel"),
                                           tickets.c.conversation_id == bindparam("conversation"),
                                           text(OPEN_SQL))  # the partial index's own predicate
 
 
+def open_ticket(session: Session, channel: str, conversation_id: str) -> Tuple[int, bool] | None:
+    """The conversation's open ticket and whether it was handed back to the bot; None: no open ticket."""
+    row = session.execute(_OPEN_TICKET, {"channel": channel, "conversation": conversation_id}).first()
+    return None if row is None else (row.id, row.handed_back_at is not None)
+
+
 def open_ticket_id(session: Session, channel: str, conversation_id: str) -> int | None:
-    return session.execute(_OPEN_TICKET, {"channel": channel, "conversation": conversation_id}).scalar_one_or_none()
+    found = open_ticket(session, channel, conversation_id)
+    return None if found is None else found[0]
 
 
 def _check_department(new: NewTicket) -> None:
@@ -115,6 +122,18 @@ def attach(session: Session, ticket_id: int, new: NewTicket) -> int:
         latest["reply_target"] = json.dumps(new.reply_target, ensure_ascii=False)
     session.execute(update(tickets).where(tickets.c.id == ticket_id).values(**latest))
     _event(session, ticket_id, "message_attached", new.fan_id, None, None, new.reason)
+    return ticket_id
+
+
+def take_back(session: Session, ticket_id: int, new: NewTicket) -> int:
+    """Inside the caller's transaction: a handed-back ticket's fan wrote what the bot cannot answer;
+    the message joins the ticket and a human holds the conversation again (waiting, unless claimed)."""
+    attach(session, ticket_id, new)
+    current = get(session, ticket_id)
+    status = WAITING if current["status"] == ANSWERED else current["status"]
+    session.execute(update(tickets).where(tickets.c.id == ticket_id).values(
+        handed_back_at=None, status=status, updated_at=utcnow()))
+    _event(session, ticket_id, "taken_back", "bot", current["status"], status, new.reason)
     return ticket_id
 
 
@@ -239,7 +258,7 @@ def claim(factory: sessionmaker[Session], ticket_id: int, operator: str) -> Dict
             raise QueueError(f"ticket {ticket_id} is already claimed by {current['assignee']}")
         result = session.execute(update(tickets).where(
             tickets.c.id == ticket_id, tickets.c.status == WAITING
-        ).values(status=CLAIMED, assignee=operator, updated_at=utcnow()))
+        ).values(status=CLAIMED, assignee=operator, handed_back_at=None, updated_at=utcnow()))
         if result.rowcount != 1:
             latest = get(session, ticket_id)
             raise QueueError(f"ticket {ticket_id} is {latest['status']}"
@@ -272,6 +291,25 @@ def claim_next(factory: sessionmaker[Session], operator: str,
     return None
 
 
+def hand_back(factory: sessionmaker[Session], ticket_id: int, operator: str) -> Dict[str, Any]:
+    """End the human takeover without closing: the ticket stays open, the bot answers the fan again."""
+    with factory.begin() as session:
+        current = get(session, ticket_id)
+        if current["status"] not in OPEN_STATUSES:
+            raise QueueError(f"ticket {ticket_id} is {current['status']}: the bot already answers this fan")
+        if current["handed_back_at"] is not None:
+            raise QueueError(f"ticket {ticket_id} was already handed back to the bot")
+        if current["status"] == CLAIMED and current["assignee"] not in (None, operator):
+            raise QueueError(f"ticket {ticket_id} is claimed by {current['assignee']}: ask them, or reassign it")
+        result = session.execute(update(tickets).where(
+            tickets.c.id == ticket_id, tickets.c.status == current["status"], tickets.c.handed_back_at.is_(None)
+        ).values(handed_back_at=utcnow(), updated_at=utcnow()))
+        if result.rowcount != 1:
+            raise QueueError(f"ticket {ticket_id} changed while you were acting on it: look at it again")
+        _event(session, ticket_id, "handed_back", operator, current["status"], current["status"])
+        return get(session, ticket_id)
+
+
 def release(factory: sessionmaker[Session], ticket_id: int, operator: str) -> Dict[str, Any]:
     return _transition(factory, ticket_id, operator, "released", (CLAIMED,), WAITING, {"assignee": None},
                        require_holder=True)
@@ -290,7 +328,7 @@ def record_reply(factory: sessionmaker[Session], ticket_id: int, operator: str, 
             raise QueueError(f"ticket {ticket_id} is claimed by {current['assignee']}: ask them, or reassign it")
         result = session.execute(update(tickets).where(
             tickets.c.id == ticket_id, tickets.c.status == current["status"]
-        ).values(status=ANSWERED, assignee=operator, updated_at=utcnow()))
+        ).values(status=ANSWERED, assignee=operator, handed_back_at=None, updated_at=utcnow()))
         if result.rowcount != 1:
             raise QueueError(f"ticket {ticket_id} changed while you were replying: look at it again")
         _add_message(session, ticket_id, operator, text, text, direction="out")

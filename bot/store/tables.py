@@ -9,7 +9,10 @@ Ticket lifecycle (`tickets.status`):
 
 waiting, claimed and answered are *open*: a fan conversation has at most one open ticket (a
 partial unique index enforces it), later messages attach to it, and the bot stays silent to that
-fan until the ticket is closed or dismissed. Every change writes a row to `ticket_events`.
+fan until the ticket is closed or dismissed, or handed back to the bot (`handed_back_at`): the
+ticket stays open, the bot answers the fan again, and the first message the bot cannot answer
+(or an operator's claim or reply) gives the conversation back to a human. Every change writes a
+row to `ticket_events`.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ tickets = Table(
     Column("reply_target", Text, nullable=False, server_default=text("'{}'")),
     # The bot's answer for the questions the FAQ covers (a multi-question message with one uncovered).
     Column("draft_reply", Text, nullable=False, server_default=text("''")),
+    Column("handed_back_at", DateTime(timezone=True), nullable=True),  # the bot answers this fan again
     CheckConstraint(f"status IN {STATUSES!r}", name="ck_tickets_status"),
     Index("ix_tickets_queue", "status", "department", "priority", "created_at"),
     Index(
