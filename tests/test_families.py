@@ -60,6 +60,9 @@ def test_one_uncovered_question_hands_off_with_a_draft_for_the_rest(triage, text
     ("粉丝见面会怎么报名", "见面会报名截止以后还能补报吗"),
     ("维修点在哪里", "维修点周末营业吗"),
     ("A3指纹解锁变慢怎么办", "A3指纹重新录了一遍，没几天又慢了"),
+    ("手机充不进电怎么办", "放在无线充电板上充不进电怎么办"),
+    ("Care+多少钱", "Care+到期了能续一年吗"),
+    ("发票怎么开", "能开纸质发票寄给我吗"),
 ])
 def test_a_near_miss_is_handed_off_while_its_covered_twin_is_answered(triage, covered, near_miss):
     assert outcome(triage, covered).action == "answer"
