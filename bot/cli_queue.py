@@ -15,7 +15,7 @@ EXAMPLES = {
     "operators add": "example: bot operators add alice --department after_sales --department rnd   (asks for a password)\n"
                      "         echo 's3cret-pass' | bot operators add ops1 --role operator --password-stdin",
     "operators list": "example: bot operators list",
-    "queue list": "example: bot queue list --as alice --department after_sales --status waiting",
+    "queue list": "example: bot queue list --as alice --department after_sales --status waiting --search 绿线 --page 2",
     "queue show": "example: bot queue show 12 --as alice",
     "queue claim": "example: bot queue claim 12 --as alice",
     "queue reply": "example: bot queue reply 12 '您好，已为您登记，请留意私信' --as alice",
@@ -88,12 +88,16 @@ def cmd_queue_list(args: argparse.Namespace) -> int:
     factory, _ = _factory()
     operator = _operator(factory, args)
     statuses = STATUSES if args.status == "all" else ([args.status] if args.status else OPEN_STATUSES)
-    rows = handoff.list_tickets(factory, operator, args.department and [args.department], statuses, args.older_than)
-    if not rows:
+    result = handoff.list_tickets(factory, operator, args.department and [args.department], statuses, args.older_than,
+                                  args.search or "", args.page, args.per_page)
+    if not result.rows:
         print("no tickets")
-    for t in rows:
+    for t in result.rows:
         print(f"#{t['id']:<5} {t['department']:<17} {t['status']:<9} p{t['priority']} "
               f"{_minutes(handoff.waiting_seconds(t)):>7}  {t['reason']:<24} {t['assignee'] or '-'}")
+    if result.total:
+        print(f"page {result.page} of {result.pages}: {len(result.rows)} of {result.total} tickets"
+              + (f" (next: --page {result.page + 1})" if result.page < result.pages else ""))
     return 0
 
 
@@ -181,6 +185,9 @@ def register(sub, add) -> None:
     p.add_argument("--department", choices=DEPARTMENTS)
     p.add_argument("--status", choices=(*STATUSES, "all"), help="default: open tickets")
     p.add_argument("--older-than", type=int, metavar="MINUTES")
+    p.add_argument("--search", metavar="WORDS", help="words of the messages, a ticket number (#12) or a fan id")
+    p.add_argument("--page", type=int, default=1)
+    p.add_argument("--per-page", type=int, default=50, help="at most 500 (default: %(default)s)")
     p = who(add("show", cmd_queue_show, "A ticket with the fan's messages, candidates and history.", q, "queue show"))
     p.add_argument("ticket", type=int)
     p = who(add("claim", _simple(lambda f, o, a: handoff.claim(f, o, a.ticket), "claimed #{id}"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, Sequence
 
 from sqlalchemy import func, select
 
@@ -34,16 +34,15 @@ def _visible(factory: Factory, operator: Operator, ticket_id: int) -> Dict[str, 
 
 
 def list_tickets(factory: Factory, operator: Operator, departments: Sequence[str] | None = None,
-                 statuses: Sequence[str] = OPEN_STATUSES, older_than_minutes: int | None = None) -> List[Dict]:
+                 statuses: Sequence[str] = OPEN_STATUSES, older_than_minutes: int | None = None,
+                 search: str = "", page: int = 1, per_page: int = queue.PER_PAGE) -> queue.Page:
+    """One page of the tickets this operator may see; every filter runs in the database."""
     allowed = [d for d in (departments or operator.visible_departments) if operator.can_see(d)]
     if not allowed:
-        return []  # never fall through to "no department filter"
+        return queue.Page([], 0, page, per_page)  # never fall through to "no department filter"
+    older = datetime.now(timezone.utc) - timedelta(minutes=older_than_minutes) if older_than_minutes else None
     with factory() as session:
-        rows = queue.listing(session, allowed, statuses)
-    if older_than_minutes:
-        cutoff = datetime.now(timezone.utc) - timedelta(minutes=older_than_minutes)
-        rows = [r for r in rows if _aware(r["created_at"]) <= cutoff]
-    return rows
+        return queue.find(session, queue.TicketQuery(allowed, statuses, older, search, page, per_page))
 
 
 def show(factory: Factory, operator: Operator, ticket_id: int) -> Dict[str, Any]:

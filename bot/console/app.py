@@ -17,6 +17,7 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, List
+from urllib.parse import urlencode
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from sanic import Sanic
@@ -231,8 +232,13 @@ def create_app(factory, faq_dir: Path, name: str = "console", targets: Targets =
             raise QueueError(f"unknown status {status!r}: use open, all or one of {', '.join(STATUSES)}")
         if older and not older.isdigit():
             raise QueueError(f"older than {older!r} minutes: give a whole number of minutes")
-        rows = await call(handoff.list_tickets, factory, op, [department] if department else None,
-                          STATUS_FILTERS[status], int(older) if older else None)
+        search = request.args.get("q", "").strip()[:100]
+        number = request.args.get("page", "1").strip()
+        if not number.isdigit() or int(number) < 1:
+            raise QueueError(f"page {number!r}: give a page number from 1")
+        result = await call(handoff.list_tickets, factory, op, [department] if department else None,
+                            STATUS_FILTERS[status], int(older) if older else None, search, int(number))
+        rows = result.rows
         previews = await call(first_messages, [r["id"] for r in rows])
         now = datetime.now(timezone.utc)
         for row in rows:
@@ -240,8 +246,9 @@ def create_app(factory, faq_dir: Path, name: str = "console", targets: Targets =
             row["preview"] = text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "…"
             row["wait"] = handoff.waiting_seconds(row, now)
         board = await call(handoff.dashboard, factory, op)
-        return page(request, "queue.html", tickets=rows, board=board,
-                    filters={"department": department, "status": status, "older": older})
+        filters = {"department": department, "status": status, "older": older, "q": search}
+        return page(request, "queue.html", tickets=rows, board=board, filters=filters, result=result,
+                    page_query=lambda n: urlencode({**{k: v for k, v in filters.items() if v}, "page": n}))
 
     # ------------------------------------------------------------------ tickets
     async def ticket_page(request: Request, ticket_id: int, status: int = 200, error: str = "",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Sequence, Tuple, TypeVar
 
-from sqlalchemy import and_, bindparam, func, insert, select, text, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -221,14 +221,70 @@ def events(session: Session, ticket_id: int) -> List[Dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+PER_PAGE, MAX_PER_PAGE = 50, 500
+MIN_INDEXED_SEARCH = 3  # both indexes hold character trigrams: shorter searches scan
+
+
+@dataclass(frozen=True)
+class TicketQuery:
+    """Which tickets, in the queue's order (priority, then oldest first); every filter runs in SQL."""
+
+    departments: Sequence[str] | None = None
+    statuses: Sequence[str] = OPEN_STATUSES
+    older_than: datetime | None = None  # created at or before this
+    search: str = ""  # words of the fan's or an operator's messages, a ticket number (#12) or a fan id
+    page: int = 1
+    per_page: int = PER_PAGE  # 0: every matching ticket
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: List[Dict[str, Any]]
+    total: int  # matching tickets, over all pages
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page)) if self.per_page else 1
+
+
+def _matching_tickets(session: Session, words: str):
+    """Ids of tickets with a message containing `words` (the dialect's trigram index where it helps)."""
+    if session.bind.dialect.name == "sqlite" and len(words) >= MIN_INDEXED_SEARCH:
+        phrase = '"' + words.replace('"', '""') + '"'
+        return select(ticket_messages.c.ticket_id).where(ticket_messages.c.id.in_(
+            text("SELECT rowid FROM ticket_search WHERE ticket_search MATCH :phrase").bindparams(phrase=phrase)))
+    pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return select(ticket_messages.c.ticket_id).where(ticket_messages.c.original_text.ilike(pattern, escape="\\"))
+
+
+def find(session: Session, query: TicketQuery) -> Page:
+    if query.page < 1 or not 0 <= query.per_page <= MAX_PER_PAGE:
+        raise QueueError(f"page {query.page} of {query.per_page} per page: pages start at 1, at most "
+                         f"{MAX_PER_PAGE} tickets a page")
+    where = [tickets.c.status.in_(list(query.statuses))]
+    if query.departments:
+        where.append(tickets.c.department.in_(list(query.departments)))
+    if query.older_than is not None:
+        where.append(tickets.c.created_at <= query.older_than)
+    words = " ".join(query.search.split())
+    if words:
+        matches = [tickets.c.id.in_(_matching_tickets(session, words)), tickets.c.fan_id == words]
+        if words.lstrip("#").isdigit():
+            matches.append(tickets.c.id == int(words.lstrip("#")))
+        where.append(or_(*matches))
+    total = session.execute(select(func.count()).select_from(tickets).where(*where)).scalar_one()
+    rows = select(tickets).where(*where).order_by(tickets.c.priority.desc(), tickets.c.created_at, tickets.c.id)
+    if query.per_page:
+        rows = rows.limit(query.per_page).offset((query.page - 1) * query.per_page)
+    return Page([dict(r) for r in session.execute(rows).mappings().all()], total, query.page, query.per_page)
+
+
 def listing(session: Session, departments: Sequence[str] | None = None,
-            statuses: Sequence[str] = OPEN_STATUSES, limit: int = 200) -> List[Dict[str, Any]]:
-    """Tickets by priority then age (oldest first), as an operator works through them."""
-    query = select(tickets).where(tickets.c.status.in_(list(statuses)))
-    if departments:
-        query = query.where(tickets.c.department.in_(list(departments)))
-    query = query.order_by(tickets.c.priority.desc(), tickets.c.created_at, tickets.c.id).limit(limit)
-    return [dict(r) for r in session.execute(query).mappings().all()]
+            statuses: Sequence[str] = OPEN_STATUSES) -> List[Dict[str, Any]]:
+    """Every ticket in the queue's order (no limit: callers that show a page use `find`)."""
+    return find(session, TicketQuery(departments, statuses, per_page=0)).rows
 
 
 def _transition(factory: sessionmaker[Session], ticket_id: int, actor: str, kind: str,
