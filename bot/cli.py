@@ -56,8 +56,11 @@ def _triage_engine(settings, now=None):
     parser = NluParser.load(settings.model_dir)
     decide_settings = DecideSettings(answer_threshold=settings.answer_threshold,
                                      intent_threshold=settings.intent_threshold)
+    from bot.service_hours import HoursFile
+
     clock = (lambda: now) if now is not None else china_now
-    return Triage(parser.parse_batch, lambda: library.index, decide_settings, clock), parser
+    hours = HoursFile(settings.service_hours_file)
+    return Triage(parser.parse_batch, lambda: library.index, decide_settings, clock, hours.current), parser
 
 
 # ---------------------------------------------------------------- train / parse

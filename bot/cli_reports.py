@@ -72,7 +72,7 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
     library = FaqLibrary(settings.faq_dir)
 
     def triage_for(clock):
-        return Triage(parser.parse_batch, lambda: library.index, base.settings, clock)
+        return Triage(parser.parse_batch, lambda: library.index, base.settings, clock, base.hours)
 
     done = seed(factory, library.index, triage_for, parser.parse_batch, args.days, args.per_day, args.seed,
                 Path(args.corpus))

@@ -58,6 +58,7 @@ class Settings:
     sla_first_response_hours: float
     sla_resolution_hours: float
     console_secure_cookies: bool
+    service_hours_file: Path
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
@@ -98,6 +99,8 @@ class Settings:
             sla_resolution_hours=_float(env, "BOT_SLA_RESOLUTION_HOURS", 72.0),
             # The console is served over HTTPS (a TLS proxy in front): its cookies are marked Secure.
             console_secure_cookies=env.get("BOT_CONSOLE_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
+            # When people answer (a DM handed to them outside these hours is told when they will).
+            service_hours_file=Path(env.get("BOT_SERVICE_HOURS", "data/service_hours.yml")),
         )
 
 

@@ -19,6 +19,7 @@ from bot.intents import info
 from bot.nlu.result import NluResult
 from bot.questions import split_questions
 from bot.safety import guard
+from bot.service_hours import ALWAYS, ServiceHours, annotate
 from bot.store.queue import NewTicket
 from bot.text import NormalisedText, normalise
 
@@ -112,11 +113,13 @@ class Triage:
 
     def __init__(self, parse_batch: Callable[[Sequence[str]], List[NluResult]],
                  faq: Callable[[], FaqIndex], settings: DecideSettings = DecideSettings(),
-                 clock: Callable[[], datetime] = china_now) -> None:
+                 clock: Callable[[], datetime] = china_now,
+                 hours: Callable[[], ServiceHours] = lambda: ALWAYS) -> None:
         self._parse_batch = parse_batch
         self._faq = faq
         self.settings = settings
         self._clock = clock
+        self.hours = hours
 
     @staticmethod
     def _queries(message: NormalisedText, nlu: NluResult) -> List[Tuple[str, str | None, str | None]]:
@@ -138,8 +141,10 @@ class Triage:
                 queries: Sequence[Tuple[str, str | None, str | None]], found: Sequence[List[Match]]) -> Triaged:
         matches = found[0]
         part_matches: Mapping[str, Sequence[Match]] = {q[0]: m for q, m in zip(queries[1:], found[1:])}
-        outcome = guard(decide(message, inbound.channel, nlu, matches, self._clock(), self.settings,
-                               part_matches, index), inbound.channel, index.sensitive)
+        now = self._clock()
+        outcome = guard(decide(message, inbound.channel, nlu, matches, now, self.settings, part_matches, index),
+                        inbound.channel, index.sensitive)
+        outcome = annotate(outcome, inbound.channel, self.hours(), now)
         return Triaged(inbound, message, nlu, tuple(matches), outcome)
 
     def decide_parsed(self, inbound: Inbound, message: NormalisedText, nlu: NluResult) -> Triaged:
