@@ -30,12 +30,14 @@ system:
 
 test: $(MODEL_STAMP) system
 	$(BIN)/bot faq check data/faq
+	$(BIN)/bot canned check data/canned
 	$(BIN)/rasa data validate --data data/nlu data/rules.yml --fail-on-warnings
 	$(BIN)/python -m pytest
 
 validate: $(STAMP)
 	$(BIN)/rasa data validate --data data/nlu data/rules.yml --fail-on-warnings
 	$(BIN)/bot faq check data/faq
+	$(BIN)/bot canned check data/canned
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot actions tests scripts

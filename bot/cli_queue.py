@@ -6,6 +6,7 @@ import argparse
 import getpass
 import os
 import sys
+from pathlib import Path
 from typing import Callable
 
 from bot.intents import DEPARTMENT_NAMES, DEPARTMENTS
@@ -18,10 +19,13 @@ EXAMPLES = {
     "queue list": "example: bot queue list --as alice --department after_sales --status waiting --search 绿线 --page 2",
     "queue show": "example: bot queue show 12 --as alice",
     "queue claim": "example: bot queue claim 12 --as alice",
-    "queue reply": "example: bot queue reply 12 '您好，已为您登记，请留意私信' --as alice",
+    "queue reply": "example: bot queue reply 12 '您好，已为您登记，请留意私信' --as alice\n"
+                   "         bot queue reply 12 --canned repair-received --as alice   (a canned reply, filled for #12)",
     "queue close": "example: bot queue close 12 --as alice --note 'fan confirmed'",
     "queue dismiss": "example: bot queue dismiss 12 --as alice --note spam",
     "queue reassign": "example: bot queue reassign 12 rnd --as alice",
+    "canned list": "example: bot canned list --department after_sales",
+    "canned check": "example: bot canned check data/canned",
     "queue handback": "example: bot queue handback 12 --as alice   (the ticket stays open; the bot answers the fan again)",
     "faq suggestions": "example: bot faq suggestions --as alice",
     "faq merge": "example: bot faq merge 3 --as alice",
@@ -46,6 +50,48 @@ def _operator(factory, args):
     if not name:
         raise QueueError("say who you are: --as NAME (or set BOT_OPERATOR)")
     return operators.get(factory, name)
+
+
+def _reply_text(factory, operator, args) -> str:
+    """The reply as typed, or the department's canned reply (--canned ID) filled for this ticket."""
+    from bot import handoff
+    from bot.errors import InputError
+    from bot.settings import Settings
+
+    if args.canned and args.text:
+        raise InputError("give the reply text or --canned ID, not both")
+    if args.canned:
+        return handoff.canned_reply(factory, operator, args.ticket, Settings.from_env().canned_dir, args.canned)
+    if not args.text:
+        raise InputError("give the reply text, or --canned ID for one of the department's canned replies")
+    return args.text
+
+
+def cmd_canned_list(args: argparse.Namespace) -> int:
+    from bot import canned
+    from bot.settings import Settings
+
+    directory = Settings.from_env().canned_dir
+    replies = canned.for_department(directory, args.department) if args.department else canned.load(directory)[0]
+    for reply in replies:
+        print(f"{reply.department:<17} {reply.id:<24} {reply.title}\n    {reply.text}")
+    if not replies:
+        print("no canned replies")
+    return 0
+
+
+def cmd_canned_check(args: argparse.Namespace) -> int:
+    from bot import canned
+    from bot.settings import Settings
+
+    replies, problems = canned.load(Path(args.path) if args.path else Settings.from_env().canned_dir)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} 个问题，统一口径未通过检查", file=sys.stderr)
+        return 1
+    print(f"OK: {len(replies)} 条统一口径通过检查")
+    return 0
 
 
 def _sensitive():
@@ -193,11 +239,13 @@ def register(sub, add) -> None:
     p = who(add("claim", _simple(lambda f, o, a: handoff.claim(f, o, a.ticket), "claimed #{id}"),
                 "Claim a waiting ticket.", q, "queue claim"))
     p.add_argument("ticket", type=int)
-    p = who(add("reply", _simple(lambda f, o, a: handoff.reply(f, o, a.ticket, a.text, sensitive=_sensitive()),
+    p = who(add("reply", _simple(lambda f, o, a: handoff.reply(f, o, a.ticket, _reply_text(f, o, a),
+                                                               sensitive=_sensitive()),
                                  "reply to #{id} queued for sending"),
                 "Reply to the fan (sent by the running service).", q, "queue reply"))
     p.add_argument("ticket", type=int)
-    p.add_argument("text")
+    p.add_argument("text", nargs="?", help="the reply (or --canned ID)")
+    p.add_argument("--canned", metavar="ID", help="one of the ticket's department's canned replies (bot canned list)")
     p = who(add("close", _simple(lambda f, o, a: handoff.close(f, o, a.ticket, a.note), "closed #{id}"),
                 "Close a ticket (the bot answers the fan again).", q, "queue close"))
     p.add_argument("ticket", type=int)
@@ -215,6 +263,13 @@ def register(sub, add) -> None:
                                     "#{id} handed back to the bot; it stays open"),
                 "End the human takeover without closing: the bot answers the fan again.", q, "queue handback"))
     p.add_argument("ticket", type=int)
+
+    c = sub.add_parser("canned", help="The departments' canned replies (统一口径).").add_subparsers(
+        dest="canned_command", required=True)
+    p = add("list", cmd_canned_list, "Canned replies, by department.", c, "canned list")
+    p.add_argument("--department", choices=DEPARTMENTS)
+    p = add("check", cmd_canned_check, "Check the canned-reply files: file, line, field and the fix.", c, "canned check")
+    p.add_argument("path", nargs="?", help="the directory (default: BOT_CANNED_DIR, data/canned)")
 
     p = add("console", cmd_console, "Run the web console alone (bot serve runs it too).")
     p.add_argument("--port", type=int)

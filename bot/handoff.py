@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Dict, Sequence
 
 from sqlalchemy import func, select
@@ -105,6 +106,28 @@ def hand_back(factory: Factory, operator: Operator, ticket_id: int) -> Dict[str,
     """End the human takeover without closing: the bot answers the fan again."""
     _visible(factory, operator, ticket_id)
     return queue.hand_back(factory, ticket_id, operator.name)
+
+
+def fan_name(factory: Factory, fan_id: str) -> str | None:
+    """The fan's Weibo name, as his newest comment showed it (a DM carries none)."""
+    with factory() as session:
+        payloads = session.execute(select(inbox.c.payload).where(inbox.c.sender_id == fan_id, inbox.c.channel == COMMENT)
+                                   .order_by(inbox.c.id.desc()).limit(5)).scalars().all()
+    for payload in payloads:
+        name = (json.loads(payload or "{}") or {}).get("screen_name")
+        if name:
+            return str(name)
+    return None
+
+
+def canned_reply(factory: Factory, operator: Operator, ticket_id: int, canned_dir: Path, canned_id: str) -> str:
+    """A canned reply of the ticket's department, filled for this ticket's fan and product."""
+    from bot import canned
+
+    ticket = _visible(factory, operator, ticket_id)
+    with factory() as session:
+        said = [m["original_text"] for m in queue.messages(session, ticket_id) if m["direction"] == "in"]
+    return canned.find(canned_dir, ticket["department"], canned_id).fill(fan_name(factory, ticket["fan_id"]), said)
 
 
 def close(factory: Factory, operator: Operator, ticket_id: int, note: str = "") -> Dict[str, Any]:

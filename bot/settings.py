@@ -59,6 +59,7 @@ class Settings:
     sla_resolution_hours: float
     console_secure_cookies: bool
     service_hours_file: Path
+    canned_dir: Path
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
@@ -101,6 +102,7 @@ class Settings:
             console_secure_cookies=env.get("BOT_CONSOLE_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
             # When people answer (a DM handed to them outside these hours is told when they will).
             service_hours_file=Path(env.get("BOT_SERVICE_HOURS", "data/service_hours.yml")),
+            canned_dir=Path(env.get("BOT_CANNED_DIR", "data/canned")),  # the departments' canned replies
         )
 
 

@@ -138,6 +138,28 @@ def test_a_public_reply_with_personal_data_or_a_sensitive_word_is_refused_but_a_
     assert run(capsys, "queue", "reply", str(private), "已记下您的号码 13912345678", "--as", "alice")[0] == 0
 
 
+def test_a_canned_reply_is_filled_for_the_ticket_and_sent(people, capsys):
+    ticket = _ticket(people, text="我的X5寄修好几天了")
+    code, out, _ = run(capsys, "canned", "list", "--department", "after_sales")
+    assert code == 0 and "repair-received" in out
+    assert run(capsys, "queue", "reply", str(ticket), "--canned", "repair-received", "--as", "carol")[0] == 0
+    with people() as session:
+        [row] = session.execute(select(outbox)).mappings().all()
+    assert row["text"].startswith("您好，您寄来的X5已经收到")
+    code, _, err = run(capsys, "queue", "reply", str(ticket), "你好", "--canned", "repair-received", "--as", "carol")
+    assert code == 2 and "not both" in err
+    code, _, err = run(capsys, "queue", "reply", str(ticket), "--canned", "no-such", "--as", "carol")
+    assert code == 2 and "bot canned list" in err
+
+
+def test_canned_check_names_the_problem_and_fails(tmp_path, capsys):
+    (tmp_path / "pr.yml").write_text("department: pr\nreplies:\n  - id: x\n    title: t\n    text: \"{昵称}你好\"\n",
+                                     encoding="utf-8")
+    code, _, err = run(capsys, "canned", "check", str(tmp_path))
+    assert code == 1 and "pr.yml:3: [text] 不认识的占位符 {昵称}" in err
+    assert run(capsys, "canned", "check")[0] == 0
+
+
 def test_dismiss_and_reassign(people, capsys):
     first, second = _ticket(people), _ticket(people, department="rnd")
     assert "dismissed" in run(capsys, "queue", "dismiss", str(first), "--as", "alice", "--note", "spam")[1]
@@ -185,7 +207,7 @@ def test_merge_that_would_break_the_faq_changes_nothing(people, env, capsys):
 def test_every_command_has_help_with_an_example(capsys):
     for args in (["queue", "list"], ["queue", "reply"], ["operators", "add"], ["faq", "merge"], ["triage"],
                  ["eval"], ["faq", "check"], ["serve"], ["console"], ["report"], ["demo", "seed"],
-                 ["queue", "handback"]):
+                 ["queue", "handback"], ["canned", "list"], ["canned", "check"]):
         with pytest.raises(SystemExit):
             main([*args, "--help"])
         assert "example: bot" in capsys.readouterr().out

@@ -287,6 +287,18 @@ def test_a_public_reply_with_a_phone_number_is_refused_with_the_reason_and_kept(
     assert alice.page.input_value("textarea[name=text]") == draft
 
 
+def test_a_canned_reply_fills_the_reply_box_for_this_ticket(sign_in, world):
+    ticket = _ticket(world, "after_sales", "我的 Watch S2 寄修寄过去了", intent="repair")
+    alice = sign_in("alice")
+    alice.goto(f"/tickets/{ticket}")
+    alice.page.select_option("select[name=canned]", "repair-received")
+    with alice.page.expect_navigation():
+        alice.page.click("form.canned button[type=submit]")
+    assert alice.page.input_value("textarea[name=text]").startswith("您好，您寄来的Watch S2已经收到")
+    response = alice.submit("form[action$='/reply']")
+    assert response.status == 200 and "回复已记录" in alice.text()
+
+
 def test_handing_a_ticket_back_to_the_bot_keeps_it_open_and_says_so(sign_in, world):
     ticket = _ticket(world, "after_sales", "谢谢，问题解决了，之后还有问题再问", intent="thanks")
     alice = sign_in("alice")

@@ -26,7 +26,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, empty, html, redirect
 from sqlalchemy import select
 
-from bot import handoff, safety
+from bot import canned, handoff, safety
 from bot.errors import InputError, NotPermitted, QueueError
 from bot.faq import suggest as faq_suggest
 from bot.intents import DEPARTMENT_NAMES, DEPARTMENTS
@@ -104,7 +104,7 @@ def _environment() -> Environment:
 
 
 def create_app(factory, faq_dir: Path, name: str = "console", targets: Targets = Targets(),
-               secure_cookies: bool = False) -> Sanic:
+               secure_cookies: bool = False, canned_dir: Path = canned.DEFAULT_DIR) -> Sanic:
     """The console over the queue database behind `factory` and the FAQ files in `faq_dir`;
     `secure_cookies` when it is served over HTTPS (behind a TLS proxy): browsers then never send
     its cookies over plain HTTP."""
@@ -255,8 +255,13 @@ def create_app(factory, faq_dir: Path, name: str = "console", targets: Targets =
                           draft: Dict[str, str] | None = None) -> HTTPResponse:
         ticket = await call(handoff.show, factory, request.ctx.operator, ticket_id)
         ticket["wait"] = handoff.waiting_seconds(ticket)
-        return page(request, "ticket.html", status, t=ticket, error=error, draft=draft or {},
-                    limit=handoff.reply_limit(ticket["channel"]))
+        draft = dict(draft or {})
+        chosen = request.args.get("canned", "") if request.method == "GET" else ""
+        if chosen:
+            draft["text"] = await call(handoff.canned_reply, factory, request.ctx.operator, ticket_id, canned_dir, chosen)
+        replies = await call(canned.for_department, canned_dir, ticket["department"])
+        return page(request, "ticket.html", status, t=ticket, error=error, draft=draft,
+                    limit=handoff.reply_limit(ticket["channel"]), canned=replies, chosen=chosen)
 
     @app.get("/tickets/<ticket_id:int>")
     async def ticket_view(request: Request, ticket_id: int) -> HTTPResponse:
@@ -355,5 +360,6 @@ def run(settings, port: int) -> None:
     migrate(settings.database_url)
     factory = make_session_factory(make_engine(settings.database_url))
     targets = Targets(timedelta(hours=settings.sla_first_response_hours), timedelta(hours=settings.sla_resolution_hours))
-    app = create_app(factory, Path(settings.faq_dir), targets=targets, secure_cookies=settings.console_secure_cookies)
+    app = create_app(factory, Path(settings.faq_dir), targets=targets, secure_cookies=settings.console_secure_cookies,
+                     canned_dir=Path(settings.canned_dir))
     app.run(host="127.0.0.1", port=port, workers=1, access_log=False, debug=False, auto_reload=False, motd=False)
