@@ -56,10 +56,10 @@ def _triage_engine(settings, now=None):
     parser = NluParser.load(settings.model_dir)
     decide_settings = DecideSettings(answer_threshold=settings.answer_threshold,
                                      intent_threshold=settings.intent_threshold)
-    from bot.service_hours import HoursFile
+    from bot.service_hours import watch_hours
 
     clock = (lambda: now) if now is not None else china_now
-    hours = HoursFile(settings.service_hours_file)
+    hours = watch_hours(settings.service_hours_file)
     return Triage(parser.parse_batch, lambda: library.index, decide_settings, clock, hours.current), parser
 
 

@@ -101,6 +101,16 @@ def _sensitive():
     return safety.sensitive_words(Settings.from_env().faq_dir)
 
 
+def _left(ticket) -> str:
+    """Time to the ticket's target ("-1h05m" once missed), and Weibo's DM window when it is closing."""
+    if ticket["status"] not in OPEN_STATUSES:
+        return "-"
+    left = ticket["time_left"]
+    text = ("" if left >= 0 else "-") + _minutes(abs(left))
+    window = ticket.get("window_left")
+    return text + (f" dm{_minutes(max(0, window))}" if window is not None and window < 6 * 3600 else "")
+
+
 def _minutes(seconds: int) -> str:
     hours, minutes = divmod(seconds // 60, 60)
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
@@ -134,13 +144,17 @@ def cmd_queue_list(args: argparse.Namespace) -> int:
     factory, _ = _factory()
     operator = _operator(factory, args)
     statuses = STATUSES if args.status == "all" else ([args.status] if args.status else OPEN_STATUSES)
+    from bot.service_levels import load
+    from bot.settings import Settings
+
+    levels = load(Settings.from_env().service_levels_file)
     result = handoff.list_tickets(factory, operator, args.department and [args.department], statuses, args.older_than,
-                                  args.search or "", args.page, args.per_page)
+                                  args.search or "", args.page, args.per_page, args.sort, levels)
     if not result.rows:
         print("no tickets")
     for t in result.rows:
         print(f"#{t['id']:<5} {t['department']:<17} {t['status']:<9} p{t['priority']} "
-              f"{_minutes(handoff.waiting_seconds(t)):>7}  {t['reason']:<24} {t['assignee'] or '-'}")
+              f"{_minutes(handoff.waiting_seconds(t)):>7}  {_left(t):>12}  {t['reason']:<24} {t['assignee'] or '-'}")
     if result.total:
         print(f"page {result.page} of {result.pages}: {len(result.rows)} of {result.total} tickets"
               + (f" (next: --page {result.page + 1})" if result.page < result.pages else ""))
@@ -234,6 +248,8 @@ def register(sub, add) -> None:
     p.add_argument("--search", metavar="WORDS", help="words of the messages, a ticket number (#12) or a fan id")
     p.add_argument("--page", type=int, default=1)
     p.add_argument("--per-page", type=int, default=50, help="at most 500 (default: %(default)s)")
+    p.add_argument("--sort", choices=("priority", "due"), default="priority",
+                   help="priority (then oldest), or due: the soonest service-level deadline first")
     p = who(add("show", cmd_queue_show, "A ticket with the fan's messages, candidates and history.", q, "queue show"))
     p.add_argument("ticket", type=int)
     p = who(add("claim", _simple(lambda f, o, a: handoff.claim(f, o, a.ticket), "claimed #{id}"),

@@ -6,7 +6,6 @@ import argparse
 import os
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 from bot.intents import DEPARTMENTS
@@ -39,15 +38,16 @@ def _departments(factory, args):
 def cmd_report(args: argparse.Namespace) -> int:
     from bot.cli_queue import _factory
     from bot.faq.library import FaqLibrary
-    from bot.reports.figures import Targets
     from bot.reports.make import make_report, period
     from bot.reports.render import render
 
     started = time.monotonic()
     factory, settings = _factory()
     since, until = period(args.since, args.until, days=args.days)
-    targets = Targets(timedelta(hours=settings.sla_first_response_hours), timedelta(hours=settings.sla_resolution_hours))
-    report = make_report(factory, FaqLibrary(settings.faq_dir).index, since, until, _departments(factory, args), targets)
+    from bot.service_levels import load
+
+    report = make_report(factory, FaqLibrary(settings.faq_dir).index, since, until, _departments(factory, args),
+                         load(settings.service_levels_file))
     text = render(report, args.format)
     if args.output:
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)

@@ -16,10 +16,11 @@ from sqlalchemy import func, select
 
 from bot import safety
 from bot.errors import NotPermitted, QueueError, ReplyWindowClosed
-from bot.faq.model import COMMENT
+from bot.faq.model import COMMENT, DM
+from bot.service_levels import Levels
 from bot.store import queue
 from bot.store.operators import Operator
-from bot.store.tables import OPEN_STATUSES, WAITING, inbox, ticket_events, tickets
+from bot.store.tables import ANSWERED, OPEN_STATUSES, WAITING, inbox, ticket_events, tickets
 from bot.weibo.api import COMMENT_MAX_CHARS, DM_MAX_CHARS, DM_REPLY_WINDOW_HOURS
 
 Factory = "sessionmaker[Session]"
@@ -36,14 +37,27 @@ def _visible(factory: Factory, operator: Operator, ticket_id: int) -> Dict[str, 
 
 def list_tickets(factory: Factory, operator: Operator, departments: Sequence[str] | None = None,
                  statuses: Sequence[str] = OPEN_STATUSES, older_than_minutes: int | None = None,
-                 search: str = "", page: int = 1, per_page: int = queue.PER_PAGE) -> queue.Page:
-    """One page of the tickets this operator may see; every filter runs in the database."""
+                 search: str = "", page: int = 1, per_page: int = queue.PER_PAGE, order: str = "priority",
+                 levels: Levels = Levels(), now: datetime | None = None) -> queue.Page:
+    """One page of the tickets this operator may see, every filter in the database, each row with
+    its deadline (`due_at`, `time_left` in seconds, negative once missed) and, for a DM, the time
+    left in Weibo's reply window (`window_left`)."""
     allowed = [d for d in (departments or operator.visible_departments) if operator.can_see(d)]
     if not allowed:
         return queue.Page([], 0, page, per_page)  # never fall through to "no department filter"
-    older = datetime.now(timezone.utc) - timedelta(minutes=older_than_minutes) if older_than_minutes else None
+    now = now or datetime.now(timezone.utc)
+    older = now - timedelta(minutes=older_than_minutes) if older_than_minutes else None
     with factory() as session:
-        return queue.find(session, queue.TicketQuery(allowed, statuses, older, search, page, per_page))
+        found = queue.find(session, queue.TicketQuery(allowed, statuses, older, search, page, per_page, order,
+                                                      levels.table()))
+    for row in found.rows:
+        first, resolution = levels.targets(row["department"], row["priority"])
+        row["due_at"] = _aware(row["created_at"]) + (resolution if row["status"] == ANSWERED else first)
+        row["time_left"] = int((row["due_at"] - now).total_seconds())
+        last = row.get("last_fan_at")
+        row["window_left"] = (int((timedelta(hours=DM_REPLY_WINDOW_HOURS) - (now - _aware(last))).total_seconds())
+                              if row["channel"] == DM and last is not None else None)
+    return found
 
 
 def show(factory: Factory, operator: Operator, ticket_id: int) -> Dict[str, Any]:

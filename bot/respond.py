@@ -128,10 +128,10 @@ def build_responder(settings) -> Responder:
     def no_parse(texts):
         raise RuntimeError("the action server receives messages parsed by Rasa")
 
-    from bot.service_hours import HoursFile
+    from bot.service_hours import watch_hours
 
     triage = Triage(no_parse, lambda: library.index,
                     DecideSettings(answer_threshold=settings.answer_threshold,
                                    intent_threshold=settings.intent_threshold),
-                    hours=HoursFile(settings.service_hours_file).current)
+                    hours=watch_hours(settings.service_hours_file).current)
     return Responder(triage, factory)

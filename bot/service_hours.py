@@ -18,6 +18,7 @@ import yaml
 
 from bot.errors import ConfigError
 from bot.faq.model import CHINA_TZ, DM
+from bot.watched import Watched
 
 DEFAULT_FILE = Path("data/service_hours.yml")
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -102,24 +103,9 @@ def load(path: Path = DEFAULT_FILE) -> ServiceHours:
     return ServiceHours(weekly, frozenset(holidays))
 
 
-class HoursFile:
-    """The hours from a file, read again when the file changes (staff edit it while the bot runs)."""
-
-    def __init__(self, path: Path = DEFAULT_FILE) -> None:
-        self.path = Path(path)
-        self._stamp: tuple | None = None
-        self._hours = ALWAYS
-
-    def current(self) -> ServiceHours:
-        try:
-            stat = self.path.stat()
-            stamp: tuple | None = (stat.st_mtime_ns, stat.st_size)
-        except FileNotFoundError:
-            stamp = None
-        if stamp != self._stamp:
-            self._hours = load(self.path) if stamp else ALWAYS
-            self._stamp = stamp
-        return self._hours
+def watch_hours(path: Path = DEFAULT_FILE) -> Watched[ServiceHours]:
+    """The file's hours, read again when it changes (staff edit it while the bot runs)."""
+    return Watched(path, load, ALWAYS)
 
 
 def annotate(outcome, channel: str, hours: ServiceHours, moment: datetime):

@@ -55,8 +55,7 @@ class Settings:
     metrics_port: int
     replica_ports_from: int
     public_host: str
-    sla_first_response_hours: float
-    sla_resolution_hours: float
+    service_levels_file: Path
     console_secure_cookies: bool
     service_hours_file: Path
     canned_dir: Path
@@ -95,9 +94,8 @@ class Settings:
             replica_ports_from=_int(env, "BOT_REPLICA_PORTS_FROM", 5100),
             # Where the load balancer listens (with BOT_RASA_PORT); 0.0.0.0 to take Weibo's pushes directly.
             public_host=env.get("BOT_PUBLIC_HOST", "0.0.0.0"),
-            # Service-level targets the reports count breaches against (hours).
-            sla_first_response_hours=_float(env, "BOT_SLA_FIRST_RESPONSE_HOURS", 4.0),
-            sla_resolution_hours=_float(env, "BOT_SLA_RESOLUTION_HOURS", 72.0),
+            # First-response and resolution targets by department and priority (queue and reports).
+            service_levels_file=Path(env.get("BOT_SERVICE_LEVELS", "data/service_levels.yml")),
             # The console is served over HTTPS (a TLS proxy in front): its cookies are marked Secure.
             console_secure_cookies=env.get("BOT_CONSOLE_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
             # When people answer (a DM handed to them outside these hours is told when they will).

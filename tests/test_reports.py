@@ -33,6 +33,7 @@ from bot.reports import figures
 from bot.reports.make import make_report, period
 from bot.reports.render import as_csv, as_json, html
 from bot.reports.rows import Ticket
+from bot.service_levels import Levels
 from bot.store.tables import inbox, outbox, ticket_events, ticket_messages, tickets
 from tests.conftest import FAQ_DIR
 
@@ -103,7 +104,7 @@ def index():
 
 
 def _report(factory, index, departments=None):
-    return make_report(factory, index, SINCE, UNTIL, departments, figures.Targets(), NOW)
+    return make_report(factory, index, SINCE, UNTIL, departments, Levels(), NOW)
 
 
 def test_the_period_is_whole_beijing_days_and_the_default_is_the_last_seven():

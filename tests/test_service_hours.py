@@ -10,7 +10,7 @@ from bot.decide import Outcome
 from bot.errors import ConfigError
 from bot.faq.library import FaqLibrary
 from bot.faq.model import CHINA_TZ
-from bot.service_hours import ALWAYS, HoursFile, annotate, load
+from bot.service_hours import ALWAYS, annotate, load, watch_hours
 from bot.triage import Inbound, Triage
 from tests.conftest import FAQ_DIR
 
@@ -78,7 +78,7 @@ def test_a_mistake_in_the_file_says_what_and_how(tmp_path, content, message):
 
 def test_the_file_is_read_again_when_it_changes_and_no_file_means_always_open(tmp_path):
     path = tmp_path / "service_hours.yml"
-    watched = HoursFile(path)
+    watched = watch_hours(path)
     assert watched.current() is ALWAYS
     path.write_text('weekdays: "09:00-10:00"\nweekends: closed\n', encoding="utf-8")
     assert not watched.current().is_open(bj(12, 1, 11))

@@ -32,7 +32,7 @@ from bot.faq import suggest as faq_suggest
 from bot.intents import DEPARTMENT_NAMES, DEPARTMENTS
 from bot.outcome import REASON_NAMES
 from bot.reports import render as report_render
-from bot.reports.figures import Targets
+from bot.service_levels import Levels
 from bot.store import operators, sign_ins
 from bot.store.tables import OPEN_STATUSES, STATUSES, ticket_messages
 
@@ -52,6 +52,7 @@ NOTICES = {"claimed": "已认领，现在由你处理。", "replied": "回复已
            "closed": "工单已关闭。", "handed_back": "已交还机器人：粉丝的新消息由机器人回答，机器人答不了时工单回到队列。", "dismissed": "工单已忽略。", "reassigned": "工单已转派。",
            "suggested": "FAQ 建议已提交，等待部门合并。", "merged": "已合并进部门的 FAQ 文件。",
            "rejected": "建议已驳回。", "alternates": "新问法已提交，等待部门在「FAQ 建议」里合并。"}
+ORDERS = {"priority": "优先级", "due": "剩余时间"}
 STATUS_FILTERS = {"open": OPEN_STATUSES, "all": STATUSES, **{s: (s,) for s in STATUSES}}
 DRAFT_FIELDS = ("text", "note", "question", "answer", "department", "comment")
 
@@ -68,6 +69,13 @@ def human_wait(seconds: float) -> str:
         return f"{hours} 小时 {minutes} 分"
     days, hours = divmod(hours, 24)
     return f"{days} 天 {hours} 小时"
+
+
+def time_left(seconds: int | None) -> str:
+    """Time to a deadline as operators read it: "剩 2 小时 5 分", "超时 12 分钟"."""
+    if seconds is None:
+        return "—"
+    return f"剩 {human_wait(seconds)}" if seconds >= 0 else f"超时 {human_wait(-seconds)}"
 
 
 def beijing(value: datetime | None) -> str:
@@ -94,16 +102,16 @@ def _environment() -> Environment:
                                            FileSystemLoader(str(report_render.TEMPLATES))]),
                       autoescape=True, trim_blocks=True, lstrip_blocks=True)
     report_render.add_filters(env)
-    env.filters.update(wait=human_wait, bjt=beijing, dept=department_label,
+    env.filters.update(wait=human_wait, bjt=beijing, dept=department_label, left=time_left,
                        status=lambda s: STATUS_NAMES.get(s, s),
                        reason=lambda r: f"{REASON_NAMES[r]}（{r}）" if r in REASON_NAMES else (r or "—"),
                        priority=lambda p: PRIORITY_NAMES.get(p, str(p)))
-    env.globals.update(DEPARTMENTS=DEPARTMENTS, DEPARTMENT_NAMES=DEPARTMENT_NAMES, STATUSES=STATUSES,
+    env.globals.update(ORDERS=ORDERS, DEPARTMENTS=DEPARTMENTS, DEPARTMENT_NAMES=DEPARTMENT_NAMES, STATUSES=STATUSES,
                        STATUS_NAMES=STATUS_NAMES, CHANNEL_NAMES=CHANNEL_NAMES, EVENT_NAMES=EVENT_NAMES)
     return env
 
 
-def create_app(factory, faq_dir: Path, name: str = "console", targets: Targets = Targets(),
+def create_app(factory, faq_dir: Path, name: str = "console", levels: Callable[[], Levels] = Levels,
                secure_cookies: bool = False, canned_dir: Path = canned.DEFAULT_DIR) -> Sanic:
     """The console over the queue database behind `factory` and the FAQ files in `faq_dir`;
     `secure_cookies` when it is served over HTTPS (behind a TLS proxy): browsers then never send
@@ -236,8 +244,12 @@ def create_app(factory, faq_dir: Path, name: str = "console", targets: Targets =
         number = request.args.get("page", "1").strip()
         if not number.isdigit() or int(number) < 1:
             raise QueueError(f"page {number!r}: give a page number from 1")
+        order = request.args.get("order", "priority")
+        if order not in ORDERS:
+            raise QueueError(f"unknown order {order!r}: use {' or '.join(ORDERS)}")
         result = await call(handoff.list_tickets, factory, op, [department] if department else None,
-                            STATUS_FILTERS[status], int(older) if older else None, search, int(number))
+                            STATUS_FILTERS[status], int(older) if older else None, search, int(number),
+                            order=order, levels=levels())
         rows = result.rows
         previews = await call(first_messages, [r["id"] for r in rows])
         now = datetime.now(timezone.utc)
@@ -246,7 +258,7 @@ def create_app(factory, faq_dir: Path, name: str = "console", targets: Targets =
             row["preview"] = text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "…"
             row["wait"] = handoff.waiting_seconds(row, now)
         board = await call(handoff.dashboard, factory, op)
-        filters = {"department": department, "status": status, "older": older, "q": search}
+        filters = {"department": department, "status": status, "older": older, "q": search, "order": order}
         return page(request, "queue.html", tickets=rows, board=board, filters=filters, result=result,
                     page_query=lambda n: urlencode({**{k: v for k, v in filters.items() if v}, "page": n}))
 
@@ -325,7 +337,7 @@ def create_app(factory, faq_dir: Path, name: str = "console", targets: Targets =
     # ------------------------------------------------------------------ reports
     from bot.console.reports import ReportViews
 
-    ReportViews(factory, Path(faq_dir), targets, call).register(app, page)
+    ReportViews(factory, Path(faq_dir), levels, call).register(app, page)
 
     # ------------------------------------------------------------------ errors
     @app.exception(InputError)
@@ -359,7 +371,9 @@ def run(settings, port: int) -> None:
 
     migrate(settings.database_url)
     factory = make_session_factory(make_engine(settings.database_url))
-    targets = Targets(timedelta(hours=settings.sla_first_response_hours), timedelta(hours=settings.sla_resolution_hours))
-    app = create_app(factory, Path(settings.faq_dir), targets=targets, secure_cookies=settings.console_secure_cookies,
+    from bot.service_levels import watch_levels
+
+    app = create_app(factory, Path(settings.faq_dir), levels=watch_levels(settings.service_levels_file).current,
+                     secure_cookies=settings.console_secure_cookies,
                      canned_dir=Path(settings.canned_dir))
     app.run(host="127.0.0.1", port=port, workers=1, access_log=False, debug=False, auto_reload=False, motd=False)

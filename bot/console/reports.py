@@ -21,8 +21,9 @@ from bot.faq import suggest as faq_suggest
 from bot.faq.library import FaqLibrary
 from bot.faq.model import CHINA_TZ, FaqEntry
 from bot.reports import render
-from bot.reports.figures import Report, Targets
+from bot.reports.figures import Report
 from bot.reports.make import make_report, period
+from bot.service_levels import Levels
 from bot.store.operators import Operator
 
 EXPORTS = {"html": "text/html; charset=utf-8", "csv": "text/csv; charset=utf-8",
@@ -46,10 +47,10 @@ class Desk:
 
 
 class ReportViews:
-    def __init__(self, factory, faq_dir: Path, targets: Targets, call: Callable[..., Any]) -> None:
+    def __init__(self, factory, faq_dir: Path, levels: Callable[[], Levels], call: Callable[..., Any]) -> None:
         self.factory = factory
         self.faq_dir = faq_dir
-        self.targets = targets
+        self.levels = levels
         self.call = call
         self._library: FaqLibrary | None = None  # loaded on the first report, not at start-up
 
@@ -68,7 +69,7 @@ class ReportViews:
         filters = {"since": since.astimezone(CHINA_TZ).date().isoformat(),
                    "until": (until - timedelta(days=1)).astimezone(CHINA_TZ).date().isoformat(),
                    "department": department}
-        report: Report = make_report(self.factory, self.index(), since, until, scope, self.targets,
+        report: Report = make_report(self.factory, self.index(), since, until, scope, self.levels(),
                                      datetime.now(timezone.utc))
         return report, filters
 

@@ -6,8 +6,8 @@ The definitions the departments read the numbers by:
   messages that were not ignored;
 - bot first response: from the fan's message to the bot's reply being sent; human first response:
   from the ticket's creation to an operator's first reply; resolution: to closing or dismissing;
-- a ticket breaches its first-response target when its first reply came later than the target, or
-  has not come and the target has passed; a DM ticket is outside Weibo's reply window when no reply
+- a ticket breaches its first-response target (bot.service_levels: by department and priority)
+  when its first reply came later than the target, or has not come and the target has passed; a DM ticket is outside Weibo's reply window when no reply
   came within DM_REPLY_WINDOW_HOURS;
 - an FAQ answer did not help when the same fan wrote again within a day with a complaint or got the
   same entry again;
@@ -28,6 +28,7 @@ from bot.faq.model import CHINA_TZ, FaqEntry
 from bot.intents import DEPARTMENT_NAMES
 from bot.outcome import R_COMPLAINT, REASON_NAMES
 from bot.reports.rows import Message, Rows, Ticket
+from bot.service_levels import Levels
 from bot.weibo.api import DM_REPLY_WINDOW_HOURS
 
 ACTIONS = ("answer", "social", "handoff", "human_takeover", "ignore")
@@ -39,14 +40,6 @@ FOLLOWER_BANDS = ((0, "100 以下"), (100, "100-999"), (1_000, "1千-9,999"), (1
 SPIKE_DAYS, SPIKE_SIGMAS, SPIKE_MIN = 7, 2.0, 3
 FOLLOW_UP = timedelta(days=1)
 TOP_FANS = 10
-
-
-@dataclass(frozen=True)
-class Targets:
-    """Service-level targets (settings BOT_SLA_FIRST_RESPONSE_HOURS, BOT_SLA_RESOLUTION_HOURS)."""
-
-    first_response: timedelta = timedelta(hours=4)
-    resolution: timedelta = timedelta(hours=72)
 
 
 @dataclass(frozen=True)
@@ -139,7 +132,7 @@ def _seconds(start: datetime, end: datetime | None) -> float | None:
     return None if end is None else max(0.0, (end - start).total_seconds())
 
 
-def service_levels(messages: Sequence[Message], tickets: Sequence[Ticket], targets: Targets,
+def service_levels(messages: Sequence[Message], tickets: Sequence[Ticket], levels: Levels,
                    now: datetime) -> Table:
     table = Table("服务水平（按部门）", [
         Column("部门"), Column("机器人首响 p50", "seconds"), Column("机器人首响 p90", "seconds"),
@@ -163,7 +156,7 @@ def service_levels(messages: Sequence[Message], tickets: Sequence[Ticket], targe
             department_title(department), percentile(bot[department], 0.5), percentile(bot[department], 0.9),
             len(group), percentile(first, 0.5), percentile(first, 0.9), percentile(resolved, 0.5),
             percentile(resolved, 0.9), sum(t.closed_at is None for t in group),
-            sum(_late(t, targets.first_response, now) for t in group),
+            sum(_late(t, levels.first_response(t.department, t.priority), now) for t in group),
             sum(t.channel == "dm" and _late(t, window, now) for t in group)])
     return table
 
@@ -280,7 +273,7 @@ def fans(messages: Sequence[Message], first_seen: Dict[str, datetime], since: da
     return headline, band_table, top
 
 
-def build(rows: Rows, since: datetime, until: datetime, entries: Sequence[FaqEntry], targets: Targets,
+def build(rows: Rows, since: datetime, until: datetime, entries: Sequence[FaqEntry], levels: Levels,
           now: datetime, departments: Tuple[str, ...] | None = None) -> Report:
     period = [m for m in rows.messages if _in(m.created_at, since, until)]
     period_tickets = [t for t in rows.tickets if _in(t.created_at, since, until)]
@@ -298,7 +291,7 @@ def build(rows: Rows, since: datetime, until: datetime, entries: Sequence[FaqEnt
         "volume": volume(period, since, until),
         "outcomes": outcomes(period),
         "handoff_reasons": handoff_reasons(period),
-        "service_levels": service_levels(period, period_tickets, targets, now),
+        "service_levels": service_levels(period, period_tickets, levels, now),
         "faq_hits": used,
         "faq_unused": unused,
         "feedback": feedback(rows.tickets, since, until),

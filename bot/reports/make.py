@@ -12,6 +12,7 @@ from bot.errors import InputError
 from bot.faq.index import FaqIndex
 from bot.faq.model import CHINA_TZ
 from bot.reports import clusters, figures, rows
+from bot.service_levels import Levels
 
 DEFAULT_DAYS = 7
 
@@ -40,7 +41,7 @@ def period(since: str | None, until: str | None, now: datetime | None = None,
 
 
 def make_report(factory, index: FaqIndex | None, since: datetime, until: datetime,
-                departments: Sequence[str] | None = None, targets: figures.Targets = figures.Targets(),
+                departments: Sequence[str] | None = None, levels: Levels = Levels(),
                 now: datetime | None = None) -> figures.Report:
     """The report over [since, until); `departments` None means every department."""
     scope = tuple(departments) if departments is not None else None
@@ -48,6 +49,6 @@ def make_report(factory, index: FaqIndex | None, since: datetime, until: datetim
     with factory() as session:
         found = rows.read(session, since, until, lookback, scope)
     entries = list(index.entries) if index is not None else []
-    report = figures.build(found, since, until, entries, targets, now or datetime.now(timezone.utc), scope)
+    report = figures.build(found, since, until, entries, levels, now or datetime.now(timezone.utc), scope)
     report.clusters = clusters.cluster([m for m in found.messages if since <= m.created_at < until], index)
     return report

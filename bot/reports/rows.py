@@ -56,6 +56,7 @@ class Ticket:
     closed_at: datetime | None
     first_answer_at: datetime | None  # an operator's first reply
     text: str  # the fan's first message on it, normalised
+    priority: int = 0
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,8 @@ def read(session: Session, since: datetime, until: datetime, lookback: timedelta
     if departments is not None:
         tq = tq.where(tickets.c.department.in_(list(departments)))
     found = [Ticket(r.id, r.channel, r.department, r.reason, r.intent, r.status, aware(r.created_at),
-                    aware(r.closed_at), aware(r.first_answer_at), r.normalised_text or r.original_text or "")
+                    aware(r.closed_at), aware(r.first_answer_at), r.normalised_text or r.original_text or "",
+                    r.priority)
              for r in session.execute(tq)]
 
     fans = {m.fan for m in messages}

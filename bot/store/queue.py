@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, List, Sequence, Tuple, TypeVar
+from typing import Any, Callable, Dict, List, Mapping, Sequence, Tuple, TypeVar
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import and_, bindparam, case, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -235,6 +235,10 @@ class TicketQuery:
     search: str = ""  # words of the fan's or an operator's messages, a ticket number (#12) or a fan id
     page: int = 1
     per_page: int = PER_PAGE  # 0: every matching ticket
+    # "due": soonest deadline first, from `targets` (seconds per (department, priority): first
+    # response, resolution; bot.service_levels); "priority": priority, then oldest first.
+    order: str = "priority"
+    targets: Mapping[Tuple[str, int], Tuple[float, float]] | None = None
 
 
 @dataclass(frozen=True)
@@ -259,6 +263,20 @@ def _matching_tickets(session: Session, words: str):
     return select(ticket_messages.c.ticket_id).where(ticket_messages.c.original_text.ilike(pattern, escape="\\"))
 
 
+def _deadline(session: Session, targets: Mapping[Tuple[str, int], Tuple[float, float]]):
+    """Each ticket's deadline in seconds since the epoch: created + its first-response target, or
+    + its resolution target once answered (the same rule as bot.service_levels, in SQL)."""
+    if session.bind.dialect.name == "postgresql":
+        epoch = func.extract("epoch", tickets.c.created_at)
+    else:
+        epoch = (func.julianday(tickets.c.created_at) - 2440587.5) * 86400.0
+    whens = []
+    for (department, priority), (first, resolution) in targets.items():
+        same = and_(tickets.c.department == department, tickets.c.priority == priority)
+        whens += [(and_(same, tickets.c.status == ANSWERED), resolution), (same, first)]
+    return epoch + (case(*whens, else_=0.0) if whens else 0.0)
+
+
 def find(session: Session, query: TicketQuery) -> Page:
     if query.page < 1 or not 0 <= query.per_page <= MAX_PER_PAGE:
         raise QueueError(f"page {query.page} of {query.per_page} per page: pages start at 1, at most "
@@ -275,7 +293,16 @@ def find(session: Session, query: TicketQuery) -> Page:
             matches.append(tickets.c.id == int(words.lstrip("#")))
         where.append(or_(*matches))
     total = session.execute(select(func.count()).select_from(tickets).where(*where)).scalar_one()
-    rows = select(tickets).where(*where).order_by(tickets.c.priority.desc(), tickets.c.created_at, tickets.c.id)
+    last_fan = (select(func.max(ticket_messages.c.created_at))
+                .where(ticket_messages.c.ticket_id == tickets.c.id, ticket_messages.c.direction == "in")
+                .scalar_subquery().label("last_fan_at"))
+    if query.order == "due":
+        ordering = (_deadline(session, query.targets or {}), tickets.c.id)
+    elif query.order == "priority":
+        ordering = (tickets.c.priority.desc(), tickets.c.created_at, tickets.c.id)
+    else:
+        raise QueueError(f"unknown order {query.order!r}: use priority or due")
+    rows = select(tickets, last_fan).where(*where).order_by(*ordering)
     if query.per_page:
         rows = rows.limit(query.per_page).offset((query.page - 1) * query.per_page)
     return Page([dict(r) for r in session.execute(rows).mappings().all()], total, query.page, query.per_page)
