@@ -116,13 +116,9 @@ def cmd_faq_check(args: argparse.Namespace) -> int:
             loaded, found = load_faq([path])
             entries += len(loaded)
         problems.extend(found)
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if problems:
-        print(f"{len(problems)} 个问题，FAQ 未通过检查", file=sys.stderr)
-        return 1
-    print(f"OK: {entries} 条 FAQ 通过检查")
-    return 0
+    from bot.cli_queue import report_check
+
+    return report_check(problems, entries, " FAQ ")
 
 
 def cmd_faq_search(args: argparse.Namespace) -> int:

@@ -85,12 +85,17 @@ def cmd_canned_check(args: argparse.Namespace) -> int:
     from bot.settings import Settings
 
     replies, problems = canned.load(Path(args.path) if args.path else Settings.from_env().canned_dir)
+    return report_check(problems, len(replies), "统一口径")
+
+
+def report_check(problems, passed: int, what: str) -> int:
+    """A check's verdict as staff read it: every problem (file, line, field, fix), then the count."""
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
-        print(f"{len(problems)} 个问题，统一口径未通过检查", file=sys.stderr)
+        print(f"{len(problems)} 个问题，{what}未通过检查", file=sys.stderr)
         return 1
-    print(f"OK: {len(replies)} 条统一口径通过检查")
+    print(f"OK: {passed} 条{what}通过检查")
     return 0
 
 
