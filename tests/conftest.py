@@ -22,6 +22,15 @@ DEV_SET = SHARED / "eval" / "dev.jsonl"
 MANUALS = SHARED / "manuals"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _people_always_there():
+    """Service hours follow the wall clock; a test run at night must not see DM notes it did not
+    ask for. Set before any server a module starts (they inherit it); tests of the hours pass their own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BOT_SERVICE_HOURS", str(ROOT / "tests" / "no-service-hours.yml"))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _project_cwd(monkeypatch):
     # Commands resolve data/ and models/ relative to the project root, as users run them.
