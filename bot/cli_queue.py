@@ -24,6 +24,9 @@ EXAMPLES = {
     "queue close": "example: bot queue close 12 --as alice --note 'fan confirmed'",
     "queue dismiss": "example: bot queue dismiss 12 --as alice --note spam",
     "queue reassign": "example: bot queue reassign 12 rnd --as alice",
+    "queue fan": "example: bot queue fan 12 --as alice",
+    "queue note": "example: bot queue note 12 '老用户，上次寄修很满意' --as alice",
+    "queue spammer": "example: bot queue spammer 12 --as alice   (bot queue spammer 12 --undo to lift it)",
     "canned list": "example: bot canned list --department after_sales",
     "canned check": "example: bot canned check data/canned",
     "queue handback": "example: bot queue handback 12 --as alice   (the ticket stays open; the bot answers the fan again)",
@@ -65,6 +68,24 @@ def _reply_text(factory, operator, args) -> str:
     if not args.text:
         raise InputError("give the reply text, or --canned ID for one of the department's canned replies")
     return args.text
+
+
+def cmd_queue_fan(args: argparse.Namespace) -> int:
+    from bot import handoff
+
+    factory, _ = _factory()
+    fan = handoff.fan_history(factory, _operator(factory, args), args.ticket)
+    marks = " ".join(m for m, on in (("VIP", fan["vip"]), ("SPAMMER", fan["spammer"])) if on)
+    print(f"fan {fan['fan_id']} {marks}".rstrip())
+    listed = ", ".join(f"#{t['id']} {t['department']} {t['status']}" for t in fan["tickets"])
+    print(f"tickets: {listed or '-'}")
+    for m in fan["messages"]:
+        print(f"  <- {m['created_at']:%Y-%m-%d %H:%M} {m['channel']:<7} {m['outcome'] or '-':<28} {m['text'][:60]}")
+    for r in fan["replies"]:
+        print(f"  -> {r['created_at']:%Y-%m-%d %H:%M} {r['channel']:<7} {r['status']:<28} {r['text'][:60]}")
+    for n in fan["notes"]:
+        print(f"  note by {n['author']}: {n['text']}")
+    return 0
 
 
 def cmd_canned_list(args: argparse.Namespace) -> int:
@@ -284,6 +305,19 @@ def register(sub, add) -> None:
                                     "#{id} handed back to the bot; it stays open"),
                 "End the human takeover without closing: the bot answers the fan again.", q, "queue handback"))
     p.add_argument("ticket", type=int)
+
+    p = who(add("fan", cmd_queue_fan, "The ticket's fan across comments and DMs: messages, replies, tickets, notes.",
+                q, "queue fan"))
+    p.add_argument("ticket", type=int)
+    p = who(add("note", _simple(lambda f, o, a: handoff.note_fan(f, o, a.ticket, a.text), "noted on the fan of #{id}"),
+                "Write a note on the ticket's fan, for colleagues.", q, "queue note"))
+    p.add_argument("ticket", type=int)
+    p.add_argument("text")
+    p = who(add("spammer", _simple(lambda f, o, a: handoff.mark_spammer(f, o, a.ticket, not a.undo),
+                                   "the fan of #{id} is marked (or unmarked, with --undo)"),
+                "Ignore the ticket's fan from now on (--undo: listen to him again).", q, "queue spammer"))
+    p.add_argument("ticket", type=int)
+    p.add_argument("--undo", action="store_true")
 
     c = sub.add_parser("canned", help="The departments' canned replies (统一口径).").add_subparsers(
         dest="canned_command", required=True)

@@ -18,7 +18,7 @@ from bot import safety
 from bot.errors import NotPermitted, QueueError, ReplyWindowClosed
 from bot.faq.model import COMMENT, DM
 from bot.service_levels import Levels
-from bot.store import queue
+from bot.store import fans, queue
 from bot.store.operators import Operator
 from bot.store.tables import ANSWERED, OPEN_STATUSES, WAITING, inbox, ticket_events, tickets
 from bot.weibo.api import COMMENT_MAX_CHARS, DM_MAX_CHARS, DM_REPLY_WINDOW_HOURS
@@ -120,6 +120,29 @@ def hand_back(factory: Factory, operator: Operator, ticket_id: int) -> Dict[str,
     """End the human takeover without closing: the bot answers the fan again."""
     _visible(factory, operator, ticket_id)
     return queue.hand_back(factory, ticket_id, operator.name)
+
+
+def fan_history(factory: Factory, operator: Operator, ticket_id: int) -> Dict[str, Any]:
+    """The ticket's fan across comments and DMs: his messages, the replies he got, his tickets (those
+    of departments the operator may see), notes and marks."""
+    ticket = _visible(factory, operator, ticket_id)
+    with factory() as session:
+        found = fans.history(session, ticket["fan_id"])
+    found["tickets"] = [t for t in found["tickets"] if operator.can_see(t["department"])]
+    return found
+
+
+def note_fan(factory: Factory, operator: Operator, ticket_id: int, text: str) -> Dict[str, Any]:
+    ticket = _visible(factory, operator, ticket_id)
+    fans.add_note(factory, ticket["fan_id"], operator.name, text)
+    return ticket
+
+
+def mark_spammer(factory: Factory, operator: Operator, ticket_id: int, spammer: bool = True) -> Dict[str, Any]:
+    """Ignore the ticket's fan from now on (or, with spammer=False, listen to him again)."""
+    ticket = _visible(factory, operator, ticket_id)
+    fans.mark_spammer(factory, ticket["fan_id"], operator.name, spammer)
+    return ticket
 
 
 def fan_name(factory: Factory, fan_id: str) -> str | None:

@@ -35,7 +35,7 @@ R_STATEMENT = "statement"  # tells us something about a topic, asks nothing
 REASON_NAMES = {"complaint": "投诉", "personal_data_in_public": "评论含个人信息", "order_specific": "具体订单",
                 "needs_human": "需人工处理", "not_in_manuals": "手册未覆盖", "low_confidence": "识别不确定",
                 "outside_entry_scope": "超出条目范围", "answer_too_long": "回答超长",
-                "safety_incident": "安全事故", "human_takeover": "人工跟进中", "unsafe_public_reply": "公开回复含敏感内容",
+                "safety_incident": "安全事故", "human_takeover": "人工跟进中", "unsafe_public_reply": "公开回复含敏感内容", "marked_spammer": "已标记为垃圾用户",
                 "bot_unavailable": "机器人不可用", "delivery_failed": "回复发送失败",
                 "delivery_rejected": "回复被微博拒绝"}
 

@@ -105,6 +105,16 @@ def test_member_cannot_see_or_act_on_other_departments(people, capsys):
         assert code == 2 and "not your department" in err
 
 
+def test_a_fans_history_note_and_spammer_mark_from_the_cli(people, capsys):
+    ticket = _ticket(people, text="屏幕又闪了")
+    assert run(capsys, "queue", "note", str(ticket), "第二次来问", "--as", "carol")[0] == 0
+    assert run(capsys, "queue", "spammer", str(ticket), "--as", "carol")[0] == 0
+    code, out, _ = run(capsys, "queue", "fan", str(ticket), "--as", "carol")
+    assert code == 0 and "fan 5551 SPAMMER" in out and "note by carol: 第二次来问" in out and f"#{ticket}" in out
+    assert run(capsys, "queue", "spammer", str(ticket), "--undo", "--as", "carol")[0] == 0
+    assert "SPAMMER" not in run(capsys, "queue", "fan", str(ticket), "--as", "carol")[1]
+
+
 def test_handing_a_ticket_back_to_the_bot_keeps_it_open(people, capsys):
     ticket = _ticket(people)
     code, out, _ = run(capsys, "queue", "handback", str(ticket), "--as", "carol")
@@ -207,7 +217,8 @@ def test_merge_that_would_break_the_faq_changes_nothing(people, env, capsys):
 def test_every_command_has_help_with_an_example(capsys):
     for args in (["queue", "list"], ["queue", "reply"], ["operators", "add"], ["faq", "merge"], ["triage"],
                  ["eval"], ["faq", "check"], ["serve"], ["console"], ["report"], ["demo", "seed"],
-                 ["queue", "handback"], ["canned", "list"], ["canned", "check"]):
+                 ["queue", "handback"], ["canned", "list"], ["canned", "check"], ["queue", "fan"],
+                 ["queue", "note"], ["queue", "spammer"]):
         with pytest.raises(SystemExit):
             main([*args, "--help"])
         assert "example: bot" in capsys.readouterr().out

@@ -19,6 +19,7 @@ import requests
 from sqlalchemy import select, update
 
 from bot.faq import suggest as faq_suggest
+from bot.store import fans as fans_store
 from bot.store import messages as box
 from bot.store import operators, queue
 from bot.store import sign_ins as sign_ins_log
@@ -452,3 +453,37 @@ def test_the_queue_shows_time_left_sorts_by_it_and_marks_breaches(sign_in, world
     fresh_cell = alice.page.locator(f"tr:has(a[href='/tickets/{fresh}']) td.sla")
     assert "late" not in fresh_cell.get_attribute("class") and "剩 3 小时" in fresh_cell.inner_text()
     assert alice.goto("/?order=sideways").status == 400
+
+
+def test_the_ticket_shows_the_fans_history_notes_and_a_spammer_mark_that_can_be_lifted(sign_in, world):
+    first = _ticket(world, "after_sales", "档案测试：屏幕碎了", fan_id="3300001")
+    queue.close(world.factory, first, "alice", "已处理")
+    second = _ticket(world, "after_sales", "档案测试：又来问了", fan_id="3300001")
+    alice = sign_in("alice")
+    alice.goto(f"/tickets/{second}")
+    card = alice.page.locator("section.fan")
+    assert "3300001" in card.inner_text() and f"#{first}" in card.inner_text()
+    alice.page.fill("input[name=fan_note]", "老用户，说话直")
+    response = alice.submit("form[action$='/fan-note']")
+    assert response.status == 200 and "老用户，说话直" in alice.page.inner_text("section.fan")
+    alice.submit("form[action$='/spammer']")
+    assert "垃圾用户" in alice.page.inner_text("section.fan h2") and "撤销" in alice.text()
+    with world.factory() as session:
+        assert fans_store.is_spammer(session, "3300001")
+    alice.submit("form[action$='/not-spammer']")
+    with world.factory() as session:
+        assert not fans_store.is_spammer(session, "3300001")
+
+
+@pytest.mark.parametrize("action, form", [("reply", {"text": "您好"}), ("close", {}), ("dismiss", {}),
+                                          ("reassign", {"department": "after_sales"}), ("claim", {}),
+                                          ("handback", {}), ("fan-note", {"fan_note": "x"}), ("spammer", {}),
+                                          ("suggest", {"question": "q", "answer": "a"})])
+def test_a_member_is_refused_every_action_on_another_departments_ticket(sign_in, world, action, form):
+    ticket = _ticket(world, "marketing", "中奖了怎么领")
+    carol = sign_in("carol")
+    csrf = carol.page.locator("input[name=csrf]").first.get_attribute("value")
+    response = carol.page.request.post(f"{world.base}/tickets/{ticket}/{action}", form={"csrf": csrf, **form})
+    assert response.status == 403 and "not your department" in response.text()
+    with world.factory() as session:
+        assert queue.get(session, ticket)["status"] == "waiting" and len(queue.events(session, ticket)) == 1

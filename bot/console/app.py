@@ -49,12 +49,14 @@ EVENT_NAMES = {"created": "创建", "claimed": "认领", "released": "释放", "
                "dismissed": "忽略", "reassigned": "转派", "message_attached": "粉丝追加消息",
                "handed_back": "交还机器人", "taken_back": "机器人答不了，回到人工"}
 NOTICES = {"claimed": "已认领，现在由你处理。", "replied": "回复已记录，发送队列会把它发给粉丝。",
-           "closed": "工单已关闭。", "handed_back": "已交还机器人：粉丝的新消息由机器人回答，机器人答不了时工单回到队列。", "dismissed": "工单已忽略。", "reassigned": "工单已转派。",
+           "closed": "工单已关闭。", "fan_noted": "备注已记在粉丝档案里。",
+           "spammer": "已标记为垃圾用户：这位粉丝之后的消息都会被忽略（可撤销）。",
+           "not_spammer": "已撤销垃圾用户标记：机器人重新处理这位粉丝的消息。", "handed_back": "已交还机器人：粉丝的新消息由机器人回答，机器人答不了时工单回到队列。", "dismissed": "工单已忽略。", "reassigned": "工单已转派。",
            "suggested": "FAQ 建议已提交，等待部门合并。", "merged": "已合并进部门的 FAQ 文件。",
            "rejected": "建议已驳回。", "alternates": "新问法已提交，等待部门在「FAQ 建议」里合并。"}
 ORDERS = {"priority": "优先级", "due": "剩余时间"}
 STATUS_FILTERS = {"open": OPEN_STATUSES, "all": STATUSES, **{s: (s,) for s in STATUSES}}
-DRAFT_FIELDS = ("text", "note", "question", "answer", "department", "comment")
+DRAFT_FIELDS = ("text", "note", "question", "answer", "department", "comment", "fan_note")
 
 
 def human_wait(seconds: float) -> str:
@@ -272,8 +274,9 @@ def create_app(factory, faq_dir: Path, name: str = "console", levels: Callable[[
         if chosen:
             draft["text"] = await call(handoff.canned_reply, factory, request.ctx.operator, ticket_id, canned_dir, chosen)
         replies = await call(canned.for_department, canned_dir, ticket["department"])
+        fan = await call(handoff.fan_history, factory, request.ctx.operator, ticket_id)
         return page(request, "ticket.html", status, t=ticket, error=error, draft=draft,
-                    limit=handoff.reply_limit(ticket["channel"]), canned=replies, chosen=chosen)
+                    limit=handoff.reply_limit(ticket["channel"]), canned=replies, chosen=chosen, fan=fan)
 
     @app.get("/tickets/<ticket_id:int>")
     async def ticket_view(request: Request, ticket_id: int) -> HTTPResponse:
@@ -286,11 +289,15 @@ def create_app(factory, faq_dir: Path, name: str = "console", levels: Callable[[
         "close": lambda op, tid, form: handoff.close(factory, op, tid, form.get("note", "").strip()),
         "dismiss": lambda op, tid, form: handoff.dismiss(factory, op, tid, form.get("note", "").strip()),
         "handback": lambda op, tid, form: handoff.hand_back(factory, op, tid),
+        "fan-note": lambda op, tid, form: handoff.note_fan(factory, op, tid, form.get("fan_note", "")),
+        "spammer": lambda op, tid, form: handoff.mark_spammer(factory, op, tid, True),
+        "not-spammer": lambda op, tid, form: handoff.mark_spammer(factory, op, tid, False),
         "reassign": lambda op, tid, form: handoff.reassign(factory, op, tid, form.get("department", "")),
         "suggest": lambda op, tid, form: faq_suggest.suggest(factory, op, tid, form.get("question", ""),
                                                              form.get("answer", "")),
     }
     done = {"claim": "claimed", "reply": "replied", "close": "closed", "dismiss": "dismissed", "handback": "handed_back",
+            "fan-note": "fan_noted", "spammer": "spammer", "not-spammer": "not_spammer",
             "reassign": "reassigned", "suggest": "suggested"}
 
     @app.post("/tickets/<ticket_id:int>/<action:str>")

@@ -37,7 +37,7 @@ def suggest(factory: Factory, operator: Operator, ticket_id: int | None, questio
         with factory() as session:
             department = department or queue.get(session, ticket_id)["department"]
     if not department or not operator.can_see(department):
-        raise NotPermitted(f"you cannot suggest FAQ entries for department {department!r}")
+        raise NotPermitted(f"you cannot suggest FAQ entries for department {department!r}: not your department")
     with factory.begin() as session:
         return session.execute(insert(faq_suggestions).values(
             ticket_id=ticket_id, department=department, question=question, answer=answer, author=operator.name,

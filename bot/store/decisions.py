@@ -16,13 +16,15 @@ from typing import Any, Callable, Dict, List
 from sqlalchemy.orm import Session
 
 from bot.errors import InputError
-from bot.outcome import HANDOFF_ACTION
-from bot.store import queue
+from bot.intents import IGNORE
+from bot.outcome import HANDOFF_ACTION, PRIORITY_ELEVATED
+from bot.store import fans, queue
 from bot.store.messages import Lease, finish_leased
 from bot.store.queue import NewTicket
 
 Factory = "sessionmaker[Session]"
 HUMAN_TAKEOVER = "human_takeover"
+R_SPAMMER = "marked_spammer"
 
 
 @dataclass(frozen=True)
@@ -64,12 +66,15 @@ class Applied:
     outcome: str  # "answer/pre_sales", "handoff/after_sales", "human_takeover/after_sales", "ignore/"
     ticket_id: int | None
     reply: str | None
+    reason: str | None = None  # when the commit decided otherwise than the decision (a marked spammer)
 
 
 def apply(session: Session, decision: Decision) -> Applied:
     """Write the decision's ticket inside the caller's transaction; say what the fan is sent."""
     department = decision.department or ""
     ticket = decision.ticket
+    if ticket is not None and fans.is_spammer(session, ticket.fan_id):
+        return Applied(f"{IGNORE}/", None, None, R_SPAMMER)  # marked by the desk: nothing, not even a ticket
     if ticket is not None:
         found = queue.open_ticket(session, ticket.channel, ticket.conversation_id)
         if found is not None:
@@ -84,6 +89,8 @@ def apply(session: Session, decision: Decision) -> Applied:
                 return Applied(f"{HANDOFF_ACTION}/{department}", held, decision.reply)
             return Applied(f"{decision.action}/{department}", None, decision.reply)
         if decision.action == HANDOFF_ACTION:
+            if ticket.priority < PRIORITY_ELEVATED and fans.is_vip(session, ticket.fan_id):
+                ticket = replace(ticket, priority=PRIORITY_ELEVATED)  # verified, or many followers
             opened = queue.open_new(session, replace(ticket, reason=decision.reason))
             return Applied(f"{HANDOFF_ACTION}/{department}", opened, decision.reply)
     return Applied(f"{decision.action}/{department}", None, decision.reply)
@@ -102,7 +109,7 @@ def commit(factory: Factory, lease: Lease, decision: Decision,
     def work(session: Session) -> Applied:
         applied = apply(session, decision)
         replies: List[Dict[str, Any]] = [reply_row(applied.reply)] if applied.reply else []
-        finish_leased(session, lease, replies, applied.outcome, decision.reason, decision.faq_id)
+        finish_leased(session, lease, replies, applied.outcome, applied.reason or decision.reason, decision.faq_id)
         return applied
 
     return queue.in_transaction(factory, work, f"the decision on inbox {lease.inbox_id}")

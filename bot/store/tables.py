@@ -66,6 +66,7 @@ tickets = Table(
     Column("handed_back_at", DateTime(timezone=True), nullable=True),  # the bot answers this fan again
     CheckConstraint(f"status IN {STATUSES!r}", name="ck_tickets_status"),
     Index("ix_tickets_queue", "status", "department", "priority", "created_at"),
+    Index("ix_tickets_fan", "fan_id", "created_at"),
     Index(
         "uq_tickets_open_conversation",
         "channel",
@@ -183,6 +184,7 @@ outbox = Table(
     Column("worker_id", String(96), nullable=True),  # who holds a `sending` row until its send_deadline
     CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'uncertain')", name="ck_outbox_status"),
     Index("ix_outbox_due", "status", "next_attempt_at"),
+    Index("ix_outbox_receiver", "receiver_id", "created_at"),
 )
 
 # Rasa's conversation trackers (bot/weibo/trackers.py): one row per conversation, its serialised
@@ -283,4 +285,26 @@ faq_suggestions = Table(
     Column("kind", String(16), nullable=False, server_default=text("'entry'")),
     Column("target_faq_id", String(64), nullable=True),
     CheckConstraint("status IN ('proposed', 'merged', 'rejected')", name="ck_faq_suggestions_status"),
+)
+
+
+# ------------------------------------------------------------------ fans (one Weibo user id across comments and DMs)
+# A fan marked as a spammer is ignored from then on (bot.store.decisions), until the mark is removed.
+fans = Table(
+    "fans",
+    metadata,
+    Column("fan_id", String(64), primary_key=True),
+    Column("spammer", Integer, nullable=False, server_default=text("0")),
+    Column("marked_by", String(64), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+fan_notes = Table(
+    "fan_notes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("fan_id", String(64), nullable=False, index=True),
+    Column("author", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
