@@ -18,6 +18,7 @@ import pytest
 import requests
 from sqlalchemy import select, update
 
+from bot import handoff
 from bot.faq import suggest as faq_suggest
 from bot.store import fans as fans_store
 from bot.store import messages as box
@@ -487,3 +488,27 @@ def test_a_member_is_refused_every_action_on_another_departments_ticket(sign_in,
     assert response.status == 403 and "not your department" in response.text()
     with world.factory() as session:
         assert queue.get(session, ticket)["status"] == "waiting" and len(queue.events(session, ticket)) == 1
+
+
+def test_keyboard_shortcuts_claim_reply_and_go_to_the_next_ticket(sign_in, world):
+    _ticket(world, "orders_logistics", "快捷键测试：快递到哪了", priority=2)
+    alice = sign_in("alice")
+    ticket = handoff.list_tickets(world.factory, operators.get(world.factory, "alice"), None, ("waiting",)).rows[0]["id"]
+    alice.goto("/")
+    alice.page.keyboard.press("/")
+    assert alice.page.evaluate("document.activeElement.name") == "q"
+    alice.page.locator("body").click(position={"x": 5, "y": 5})
+    with alice.page.expect_navigation():
+        alice.page.keyboard.press("n")
+    assert alice.page.url.endswith(f"/tickets/{ticket}")  # the most urgent waiting ticket
+    with alice.page.expect_navigation():
+        alice.page.keyboard.press("c")
+    assert "已认领" in alice.text()
+    alice.page.keyboard.press("r")
+    assert alice.page.evaluate("document.activeElement.name") == "text"
+    alice.page.keyboard.type("n")  # typing in the reply box is text, not a shortcut
+    assert alice.page.url.endswith(f"/tickets/{ticket}?ok=claimed")
+    with alice.page.expect_navigation():
+        alice.page.locator("body").click(position={"x": 5, "y": 5})
+        alice.page.keyboard.press("n")
+    assert f"/tickets/{ticket}" not in alice.page.url

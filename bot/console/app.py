@@ -49,7 +49,7 @@ EVENT_NAMES = {"created": "创建", "claimed": "认领", "released": "释放", "
                "dismissed": "忽略", "reassigned": "转派", "message_attached": "粉丝追加消息",
                "handed_back": "交还机器人", "taken_back": "机器人答不了，回到人工"}
 NOTICES = {"claimed": "已认领，现在由你处理。", "replied": "回复已记录，发送队列会把它发给粉丝。",
-           "closed": "工单已关闭。", "fan_noted": "备注已记在粉丝档案里。",
+           "closed": "工单已关闭。", "none_waiting": "没有其他等待中的工单了。", "fan_noted": "备注已记在粉丝档案里。",
            "spammer": "已标记为垃圾用户：这位粉丝之后的消息都会被忽略（可撤销）。",
            "not_spammer": "已撤销垃圾用户标记：机器人重新处理这位粉丝的消息。", "handed_back": "已交还机器人：粉丝的新消息由机器人回答，机器人答不了时工单回到队列。", "dismissed": "工单已忽略。", "reassigned": "工单已转派。",
            "suggested": "FAQ 建议已提交，等待部门合并。", "merged": "已合并进部门的 FAQ 文件。",
@@ -277,6 +277,14 @@ def create_app(factory, faq_dir: Path, name: str = "console", levels: Callable[[
         fan = await call(handoff.fan_history, factory, request.ctx.operator, ticket_id)
         return page(request, "ticket.html", status, t=ticket, error=error, draft=draft,
                     limit=handoff.reply_limit(ticket["channel"]), canned=replies, chosen=chosen, fan=fan)
+
+    @app.get("/tickets/next")
+    async def next_ticket(request: Request) -> HTTPResponse:
+        """The most urgent waiting ticket the operator may work, other than the one he leaves."""
+        after = request.args.get("after", "")
+        found = await call(handoff.list_tickets, factory, request.ctx.operator, None, ("waiting",), None, "", 1, 2)
+        ids = [r["id"] for r in found.rows if str(r["id"]) != after]
+        return redirect(f"/tickets/{ids[0]}" if ids else "/?ok=none_waiting", status=303)
 
     @app.get("/tickets/<ticket_id:int>")
     async def ticket_view(request: Request, ticket_id: int) -> HTTPResponse:
