@@ -512,3 +512,27 @@ def test_keyboard_shortcuts_claim_reply_and_go_to_the_next_ticket(sign_in, world
         alice.page.locator("body").click(position={"x": 5, "y": 5})
         alice.page.keyboard.press("n")
     assert f"/tickets/{ticket}" not in alice.page.url
+
+
+def test_a_member_edits_his_departments_faq_in_the_console_and_is_refused_others(sign_in, world):
+    carol = sign_in("carol")
+    carol.goto("/faq?q=没有发票")
+    assert "warranty-without-invoice" in carol.page.inner_text("table.faq-list")
+    carol.goto("/faq/warranty-without-invoice")
+    carol.page.fill("textarea[name=comment]", "好" * 141)
+    response = carol.submit("form.faq-edit")
+    assert response.status == 400 and "at most 140" in carol.page.inner_text("p.error")
+    assert carol.page.input_value("textarea[name=comment]") == "好" * 141  # what she typed is kept
+    comment = "没有发票的，按出厂日期加 3 个月算保修期；电子发票也能作保修凭证。"
+    carol.page.fill("textarea[name=comment]", comment)
+    carol.page.fill("textarea[name=alternates]", carol.page.input_value("textarea[name=alternates]") + "\n发票找不着了咋保修")
+    response = carol.submit("form.faq-edit")
+    assert response.status == 200 and "已保存" in carol.text()
+    text = (world.faq_dir / "after_sales.yml").read_text(encoding="utf-8")
+    assert comment in text and "发票找不着了咋保修" in text
+    assert carol.goto("/faq/price-x5").status == 403
+    other = (world.faq_dir / "pre_sales.yml").read_text(encoding="utf-8")
+    csrf = carol.page.locator("input[name=csrf]").first.get_attribute("value")
+    refused = carol.page.request.post(f"{world.base}/faq/price-x5", form={
+        "csrf": csrf, "question": "X5 多少钱？", "alternates": "", "answer": "免费", "comment": "免费"})
+    assert refused.status == 403 and (world.faq_dir / "pre_sales.yml").read_text(encoding="utf-8") == other

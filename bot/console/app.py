@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from bot import canned, handoff, safety
 from bot.errors import InputError, NotPermitted, QueueError
+from bot.faq import staff as faq_staff
 from bot.faq import suggest as faq_suggest
 from bot.intents import DEPARTMENT_NAMES, DEPARTMENTS
 from bot.outcome import REASON_NAMES
@@ -49,7 +50,7 @@ EVENT_NAMES = {"created": "创建", "claimed": "认领", "released": "释放", "
                "dismissed": "忽略", "reassigned": "转派", "message_attached": "粉丝追加消息",
                "handed_back": "交还机器人", "taken_back": "机器人答不了，回到人工"}
 NOTICES = {"claimed": "已认领，现在由你处理。", "replied": "回复已记录，发送队列会把它发给粉丝。",
-           "closed": "工单已关闭。", "none_waiting": "没有其他等待中的工单了。", "fan_noted": "备注已记在粉丝档案里。",
+           "closed": "工单已关闭。", "faq_saved": "已保存进部门的 FAQ 文件，机器人几秒内用上新的内容。", "none_waiting": "没有其他等待中的工单了。", "fan_noted": "备注已记在粉丝档案里。",
            "spammer": "已标记为垃圾用户：这位粉丝之后的消息都会被忽略（可撤销）。",
            "not_spammer": "已撤销垃圾用户标记：机器人重新处理这位粉丝的消息。", "handed_back": "已交还机器人：粉丝的新消息由机器人回答，机器人答不了时工单回到队列。", "dismissed": "工单已忽略。", "reassigned": "工单已转派。",
            "suggested": "FAQ 建议已提交，等待部门合并。", "merged": "已合并进部门的 FAQ 文件。",
@@ -348,6 +349,29 @@ def create_app(factory, faq_dir: Path, name: str = "console", levels: Callable[[
         except QueueError as exc:
             return await suggestions_page(request, error_status(exc), str(exc))
         return redirect(f"/suggestions?ok={'merged' if action == 'merge' else 'rejected'}", status=303)
+
+    # ------------------------------------------------------------------ FAQ for staff who do not edit files
+    @app.get("/faq")
+    async def faq_list(request: Request) -> HTTPResponse:
+        q = request.args.get("q", "").strip()[:100]
+        found = await call(faq_staff.entries, Path(faq_dir), request.ctx.operator, q)
+        return page(request, "faq.html", entries=found, q=q)
+
+    @app.get("/faq/<entry_id:str>")
+    async def faq_entry(request: Request, entry_id: str) -> HTTPResponse:
+        found = await call(faq_staff.entry, Path(faq_dir), request.ctx.operator, entry_id)
+        return page(request, "faq_entry.html", e=found, draft=None)
+
+    @app.post("/faq/<entry_id:str>")
+    async def faq_save(request: Request, entry_id: str) -> HTTPResponse:
+        form = {k: request.form.get(k, "") for k in ("question", "alternates", "answer", "comment")}
+        try:
+            await call(faq_staff.update, Path(faq_dir), request.ctx.operator, entry_id, form["question"],
+                       form["alternates"].splitlines(), form["answer"], form["comment"])
+        except QueueError as exc:
+            found = await call(faq_staff.entry, Path(faq_dir), request.ctx.operator, entry_id)
+            return page(request, "faq_entry.html", error_status(exc), e=found, draft=form, error=str(exc))
+        return redirect(f"/faq/{entry_id}?ok=faq_saved", status=303)
 
     # ------------------------------------------------------------------ reports
     from bot.console.reports import ReportViews

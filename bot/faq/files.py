@@ -18,7 +18,7 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, List, Sequence
+from typing import Callable, Dict, Iterator, List, Sequence, Tuple
 
 from bot.errors import FaqError
 from bot.faq.loader import load_faq
@@ -110,3 +110,52 @@ def add_alternates(text: str, entry: FaqEntry, wordings: Sequence[str]) -> str:
     while end > start + 1 and not lines[end - 1].strip():
         end -= 1
     return "\n".join(lines[:end] + [" " * key + "alternates:"] + items + lines[end:])
+
+
+EDITABLE = ("question", "alternates", "answer", "comment")
+
+
+def _block(lines: List[str], entry: FaqEntry) -> Tuple[int, int, int]:
+    """The entry's lines [start, end) and the column of its keys."""
+    start = entry.line - 1
+    if not 0 <= start < len(lines) or not re.match(rf"^\s*- id:\s*['\"]?{re.escape(entry.id)}['\"]?\s*(#.*)?$",
+                                                   lines[start]):
+        raise FaqError([f"entry {entry.id} is no longer at {entry.file}:{entry.line}: reload the page and try again"])
+    key = lines[start].index("id:")
+    end = start + 1
+    while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) >= key):
+        end += 1
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    return start, end, key
+
+
+def replace_fields(text: str, entry: FaqEntry, values: Dict[str, object]) -> str:
+    """`text` with the entry's question, alternates, answer and comment set to `values`; its other
+    keys (scope, dates, keywords...) and the rest of the file stay as written."""
+    lines = text.split("\n")
+    start, end, key = _block(lines, entry)
+    body = lines[start + 1:end]
+    kept: List[str] = []
+    skipping = False
+    for line in body:
+        found = re.match(rf"^ {{{key}}}([a-z_]+):", line)
+        if found:
+            skipping = found.group(1) in values
+        elif line.strip() and _indent(line) <= key:
+            skipping = False
+        if not skipping:
+            kept.append(line)
+    rendered: List[str] = []
+    for name in EDITABLE:
+        if name not in values:
+            continue
+        value = values[name]
+        if name == "alternates":
+            wordings = [w for w in value if w]  # type: ignore[union-attr]
+            if wordings:
+                rendered += [" " * key + "alternates:"] + [" " * (key + 2) + "- " + json.dumps(w, ensure_ascii=False)
+                                                            for w in wordings]
+        else:
+            rendered.append(" " * key + f"{name}: " + json.dumps(value, ensure_ascii=False))
+    return "\n".join(lines[:start + 1] + rendered + kept + lines[end:])
