@@ -16,6 +16,7 @@ EXAMPLES = {
     "operators add": "example: bot operators add alice --department after_sales --department rnd   (asks for a password)\n"
                      "         echo 's3cret-pass' | bot operators add ops1 --role operator --password-stdin",
     "operators list": "example: bot operators list",
+    "operators available": "example: bot operators available carol --cap 8   (bot operators available carol --off)",
     "queue list": "example: bot queue list --as alice --department after_sales --status waiting --search 绿线 --page 2",
     "queue show": "example: bot queue show 12 --as alice",
     "queue claim": "example: bot queue claim 12 --as alice",
@@ -155,6 +156,16 @@ def cmd_operators_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_operators_available(args: argparse.Namespace) -> int:
+    from bot.store import assignment
+
+    factory, _ = _factory()
+    assignment.set_available(factory, args.name, not args.off, args.cap)
+    available, cap = assignment.availability(factory, args.name)
+    print(f"{args.name} {'takes new tickets' if available else 'takes no new tickets'} (at most {cap} claimed at once)")
+    return 0
+
+
 def cmd_operators_list(args: argparse.Namespace) -> int:
     from bot.store import operators
 
@@ -265,6 +276,11 @@ def register(sub, add) -> None:
                    help="member: own departments only; operator: the Weibo team, all departments")
     p.add_argument("--password-stdin", action="store_true")
     add("list", cmd_operators_list, "List operators.", ops, "operators list")
+    p = add("available", cmd_operators_available, "Take new tickets of your departments in turn (or --off).", ops,
+            "operators available")
+    p.add_argument("name")
+    p.add_argument("--off", action="store_true", help="take no new tickets")
+    p.add_argument("--cap", type=int, help="at most this many claimed tickets at once (default: 5)")
 
     q = sub.add_parser("queue", help="Work the handoff queue.").add_subparsers(dest="queue_command", required=True)
     p = who(add("list", cmd_queue_list, "Tickets by priority then age.", q, "queue list"))

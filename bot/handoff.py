@@ -18,7 +18,7 @@ from bot import safety
 from bot.errors import NotPermitted, QueueError, ReplyWindowClosed
 from bot.faq.model import COMMENT, DM
 from bot.service_levels import Levels
-from bot.store import fans, queue
+from bot.store import assignment, fans, queue
 from bot.store.operators import Operator
 from bot.store.tables import ANSWERED, OPEN_STATUSES, WAITING, inbox, ticket_events, tickets
 from bot.weibo.api import COMMENT_MAX_CHARS, DM_MAX_CHARS, DM_REPLY_WINDOW_HOURS
@@ -46,6 +46,7 @@ def list_tickets(factory: Factory, operator: Operator, departments: Sequence[str
     if not allowed:
         return queue.Page([], 0, page, per_page)  # never fall through to "no department filter"
     now = now or datetime.now(timezone.utc)
+    assignment.release_idle(factory, now)  # a claim left idle goes back to the queue before anyone looks
     older = now - timedelta(minutes=older_than_minutes) if older_than_minutes else None
     with factory() as session:
         found = queue.find(session, queue.TicketQuery(allowed, statuses, older, search, page, per_page, order,

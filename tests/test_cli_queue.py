@@ -115,6 +115,17 @@ def test_a_fans_history_note_and_spammer_mark_from_the_cli(people, capsys):
     assert "SPAMMER" not in run(capsys, "queue", "fan", str(ticket), "--as", "carol")[1]
 
 
+def test_a_member_marks_himself_available_and_gets_the_next_ticket(people, capsys):
+    code, out, _ = run(capsys, "operators", "available", "carol", "--cap", "3")
+    assert code == 0 and "carol takes new tickets (at most 3 claimed at once)" in out
+    ticket = _ticket(people)
+    with people() as session:
+        assert queue.get(session, ticket)["assignee"] == "carol"
+    assert "takes no new tickets" in run(capsys, "operators", "available", "carol", "--off")[1]
+    code, _, err = run(capsys, "operators", "available", "nobody")
+    assert code == 2 and "no operator" in err
+
+
 def test_handing_a_ticket_back_to_the_bot_keeps_it_open(people, capsys):
     ticket = _ticket(people)
     code, out, _ = run(capsys, "queue", "handback", str(ticket), "--as", "carol")
@@ -218,7 +229,7 @@ def test_every_command_has_help_with_an_example(capsys):
     for args in (["queue", "list"], ["queue", "reply"], ["operators", "add"], ["faq", "merge"], ["triage"],
                  ["eval"], ["faq", "check"], ["serve"], ["console"], ["report"], ["demo", "seed"],
                  ["queue", "handback"], ["canned", "list"], ["canned", "check"], ["queue", "fan"],
-                 ["queue", "note"], ["queue", "spammer"]):
+                 ["queue", "note"], ["queue", "spammer"], ["operators", "available"]):
         with pytest.raises(SystemExit):
             main([*args, "--help"])
         assert "example: bot" in capsys.readouterr().out

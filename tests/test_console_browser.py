@@ -536,3 +536,18 @@ def test_a_member_edits_his_departments_faq_in_the_console_and_is_refused_others
     refused = carol.page.request.post(f"{world.base}/faq/price-x5", form={
         "csrf": csrf, "question": "X5 多少钱？", "alternates": "", "answer": "免费", "comment": "免费"})
     assert refused.status == 403 and (world.faq_dir / "pre_sales.yml").read_text(encoding="utf-8") == other
+
+
+def test_a_member_takes_tickets_in_turn_from_the_header_and_stops(sign_in, world):
+    carol = sign_in("carol")
+    assert "暂停接单" in carol.page.inner_text("#availability")
+    carol.submit("form[action='/availability']")
+    assert "已开始接单" in carol.text() and "接单中" in carol.page.inner_text("#availability")
+    ticket = _ticket(world, "after_sales", "分配测试：耳机没声音了")
+    with world.factory() as session:
+        assert (queue.get(session, ticket)["status"], queue.get(session, ticket)["assignee"]) == ("claimed", "carol")
+    carol.submit("form[action='/availability']")
+    assert "已暂停接单" in carol.text()
+    later = _ticket(world, "after_sales", "分配测试：又一个")
+    with world.factory() as session:
+        assert queue.get(session, later)["assignee"] is None

@@ -34,7 +34,7 @@ from bot.intents import DEPARTMENT_NAMES, DEPARTMENTS
 from bot.outcome import REASON_NAMES
 from bot.reports import render as report_render
 from bot.service_levels import Levels
-from bot.store import operators, sign_ins
+from bot.store import assignment, operators, sign_ins
 from bot.store.tables import OPEN_STATUSES, STATUSES, ticket_messages
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,8 @@ EVENT_NAMES = {"created": "创建", "claimed": "认领", "released": "释放", "
                "dismissed": "忽略", "reassigned": "转派", "message_attached": "粉丝追加消息",
                "handed_back": "交还机器人", "taken_back": "机器人答不了，回到人工"}
 NOTICES = {"claimed": "已认领，现在由你处理。", "replied": "回复已记录，发送队列会把它发给粉丝。",
-           "closed": "工单已关闭。", "faq_saved": "已保存进部门的 FAQ 文件，机器人几秒内用上新的内容。", "none_waiting": "没有其他等待中的工单了。", "fan_noted": "备注已记在粉丝档案里。",
+           "closed": "工单已关闭。", "available": "已开始接单：新工单会轮流分给你（不超过上限）。",
+           "away": "已暂停接单：新工单不再分给你。", "faq_saved": "已保存进部门的 FAQ 文件，机器人几秒内用上新的内容。", "none_waiting": "没有其他等待中的工单了。", "fan_noted": "备注已记在粉丝档案里。",
            "spammer": "已标记为垃圾用户：这位粉丝之后的消息都会被忽略（可撤销）。",
            "not_spammer": "已撤销垃圾用户标记：机器人重新处理这位粉丝的消息。", "handed_back": "已交还机器人：粉丝的新消息由机器人回答，机器人答不了时工单回到队列。", "dismissed": "工单已忽略。", "reassigned": "工单已转派。",
            "suggested": "FAQ 建议已提交，等待部门合并。", "merged": "已合并进部门的 FAQ 文件。",
@@ -130,8 +131,10 @@ def create_app(factory, faq_dir: Path, name: str = "console", levels: Callable[[
         return await asyncio.to_thread(fn, *args, **kwargs)
 
     def page(request: Request, template: str, status: int = 200, **context: Any) -> HTTPResponse:
+        op = getattr(request.ctx, "operator", None)
         body = env.get_template(template).render(
-            op=getattr(request.ctx, "operator", None), csrf=getattr(request.ctx, "csrf", ""),
+            op=op, csrf=getattr(request.ctx, "csrf", ""),
+            available=getattr(request.ctx, "available", None),
             notice=NOTICES.get(request.args.get("ok", "")), path=request.path, **context)
         return html(body, status=status)
 
@@ -159,6 +162,8 @@ def create_app(factory, faq_dir: Path, name: str = "console", levels: Callable[[
         if found is None:
             return redirect("/login", status=303)
         request.ctx.operator, request.ctx.csrf = found
+        if found[0].role == "member":  # members are assigned tickets: the header shows whether they take them
+            request.ctx.available = (await call(assignment.availability, factory, found[0].name))[0]
         if request.method == "POST" and not same_token(request.form.get("csrf"), request.ctx.csrf):
             return page(request, "error.html", 403, title="请求被拒绝",
                         message="CSRF token missing or wrong: reload the page and try again")
@@ -216,6 +221,11 @@ def create_app(factory, faq_dir: Path, name: str = "console", levels: Callable[[
         response = redirect("/login", status=303)
         del response.cookies[COOKIE]
         return response
+
+    @app.post("/availability")
+    async def availability(request: Request) -> HTTPResponse:
+        await call(assignment.set_available, factory, request.ctx.operator.name, request.form.get("available") == "1")
+        return redirect("/?ok=" + ("available" if request.form.get("available") == "1" else "away"), status=303)
 
     # ------------------------------------------------------------------ queue
     def first_messages(ids: List[int]) -> Dict[int, str]:

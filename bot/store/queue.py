@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import QueueError
 from bot.intents import DEPARTMENTS
+from bot.store import assignment
 from bot.store.tables import (
     ANSWERED,
     CLAIMED,
@@ -152,6 +153,7 @@ def open_new(session: Session, new: NewTicket) -> int:
     )).inserted_primary_key[0]
     _add_message(session, ticket_id, new.fan_id, new.original_text, new.normalised_text)
     _event(session, ticket_id, "created", "bot", None, WAITING, new.reason)
+    assignment.assign_new(session, ticket_id, new.department, now)
     return ticket_id
 
 

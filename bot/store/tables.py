@@ -231,6 +231,10 @@ operators = Table(
     Column("role", String(16), nullable=False, server_default=text("'member'")),
     Column("active", Integer, nullable=False, server_default=text("1")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Assignment (bot/store/assignment.py): taking new tickets now, up to `cap` claimed at once, in turn.
+    Column("available", Integer, nullable=False, server_default=text("0")),
+    Column("cap", Integer, nullable=False, server_default=text("5")),
+    Column("last_assigned_at", DateTime(timezone=True), nullable=True),
     CheckConstraint("role IN ('operator', 'member')", name="ck_operators_role"),
 )
 
