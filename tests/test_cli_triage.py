@@ -10,7 +10,7 @@ from bot.cli import main
 from bot.store import queue
 from bot.store.db import make_engine, make_session_factory
 from bot.triage import OUTPUT_FIELDS
-from tests.conftest import DEV_SET
+from tests.conftest import DEV_SET, ROOT
 
 
 @pytest.fixture
@@ -139,3 +139,17 @@ def test_two_worker_processes_decide_exactly_as_one(tmp_path):
 def test_a_missing_input_file_is_a_clear_error(tmp_path, capsys):
     assert main(["triage", str(tmp_path / "nope.jsonl"), "--dry-run"]) != 0
     assert "nope.jsonl: cannot read it" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("now, noted", [("2026-12-01T23:30", True), ("2026-12-01T10:00", False)])
+def test_a_dm_handed_to_people_outside_service_hours_is_told_when_they_answer(tmp_path, monkeypatch, now, noted):
+    monkeypatch.setenv("BOT_SERVICE_HOURS", str(ROOT / "data" / "service_hours.yml"))
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text(json.dumps({"id": "1", "channel": "dm", "text": "我的订单三天了还没发货怎么回事"}, ensure_ascii=False)
+                      + "\n" + json.dumps({"id": "2", "channel": "comment", "text": "我的订单三天了还没发货怎么回事"},
+                                          ensure_ascii=False) + "\n", encoding="utf-8")
+    assert main(["triage", str(source), "--dry-run", "--workers", "1", "--now", now, "-o", str(out)]) == 0
+    dm, comment = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert dm["action"] == comment["action"] == "handoff" and comment["reply"] is None
+    assert (dm["reply"] is not None and "12 月 2 日 09:00" in dm["reply"]) is noted
+    assert noted or dm["reply"] is None

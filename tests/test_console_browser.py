@@ -530,6 +530,8 @@ def test_a_member_edits_his_departments_faq_in_the_console_and_is_refused_others
     assert response.status == 200 and "已保存" in carol.text()
     text = (world.faq_dir / "after_sales.yml").read_text(encoding="utf-8")
     assert comment in text and "发票找不着了咋保修" in text
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    carol.page.screenshot(path=str(SCREENSHOTS / "faq-edit.png"), full_page=False)
     assert carol.goto("/faq/price-x5").status == 403
     other = (world.faq_dir / "pre_sales.yml").read_text(encoding="utf-8")
     csrf = carol.page.locator("input[name=csrf]").first.get_attribute("value")
