@@ -126,6 +126,25 @@ def test_a_member_marks_himself_available_and_gets_the_next_ticket(people, capsy
     assert code == 2 and "no operator" in err
 
 
+def test_a_claim_left_idle_returns_to_the_queue_when_anyone_lists_it(people, capsys):
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import update
+
+    from bot.store.tables import tickets
+
+    ticket = _ticket(people)
+    assert run(capsys, "queue", "claim", str(ticket), "--as", "carol")[0] == 0
+    with people.begin() as session:
+        session.execute(update(tickets).where(tickets.c.id == ticket).values(
+            updated_at=datetime.now(timezone.utc) - timedelta(minutes=31)))
+    code, out, _ = run(capsys, "queue", "list", "--as", "alice")
+    assert code == 0 and f"#{ticket}" in out and "waiting" in out
+    with people() as session:
+        assert queue.events(session, ticket)[-1]["kind"] == "claim_expired"
+        assert queue.get(session, ticket)["assignee"] is None
+
+
 def test_handing_a_ticket_back_to_the_bot_keeps_it_open(people, capsys):
     ticket = _ticket(people)
     code, out, _ = run(capsys, "queue", "handback", str(ticket), "--as", "carol")
