@@ -124,7 +124,8 @@ def test_short_threats_and_quality_hashtags_escalate(triage, text):
     assert (o.action, o.department) == ("handoff", "pr")
 
 
-@pytest.mark.parametrize("text", ["云雀出笔记本吗", "你们什么时候出智能戒指", "希望云雀出个平板"])
+@pytest.mark.parametrize("text", ["云雀出笔记本吗", "你们什么时候出智能戒指", "希望云雀出个平板",
+                                  "X5 Pro 有 2TB 的吗", "A3 有 12+256 的版本吗", "X5 有 1TB 的吗"])
 def test_products_we_do_not_make_are_suggestions_for_product(triage, text):
     o = outcome(triage, text)
     assert (o.action, o.department) == ("handoff", "product")

@@ -121,7 +121,7 @@ class FaqIndex:
         self.entries: List[FaqEntry] = list(entries)
         self.by_id = {e.id: e for e in self.entries}
         self.synonyms = synonyms or Synonyms({})
-        self.scope = scope or ScopeLexicon({})
+        self.scope = (scope or ScopeLexicon({})).with_configs(self.entries)
         self.sensitive = tuple(sensitive)  # words no public reply may carry (bot.safety)
         docs: List[str] = []
         owners: List[int] = []

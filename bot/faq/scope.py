@@ -164,6 +164,7 @@ class ScopeLexicon:
 
     def __init__(self, facets: Dict[str, Dict[str, Sequence[str]]]) -> None:
         self._offers: Dict[Tuple[FaqEntry, ...], _Offer] = {}
+        self.configs: Dict[str, Dict[str, frozenset]] = {}  # per product (with_configs)
         self._values: List[Tuple[str, str, re.Pattern | None, re.Pattern | None]] = []
         self._answer_side: Dict[int, re.Pattern] = {}
         for facet, values in facets.items():
@@ -204,6 +205,23 @@ class ScopeLexicon:
                 if order in named or (patterns is not None and patterns.search(text))
                 or (in_entry and order in self._answer_side and self._answer_side[order].search(text))]
 
+    def with_configs(self, entries: Sequence[FaqEntry]) -> ScopeLexicon:
+        """This lexicon knowing which memory and storage configurations each product comes in, as the
+        entries that name one product say (the price lists): a configuration no entry gives that
+        product does not exist, and asking for it is a wish for the product team."""
+        learned: Dict[str, Dict[str, set]] = {}
+        for entry in entries:
+            named = specifics(" ".join((entry.question, entry.answer, entry.comment)))
+            if len(named["product"]) == 1:
+                known = learned.setdefault(next(iter(named["product"])), {"memory": set(), "storage": set()})
+                known["memory"] |= named["memory"]
+                known["storage"] |= named["storage"]
+        copy = ScopeLexicon.__new__(ScopeLexicon)
+        copy.__dict__.update(self.__dict__)
+        copy._offers = {}
+        copy.configs = {product: {k: frozenset(v) for k, v in known.items()} for product, known in learned.items()}
+        return copy
+
     def several(self, text: str) -> bool:
         """Does the text name two values of one facet ("换电池和换屏": two parts)?"""
         facets = [facet for facet, _value in self.mentioned(text)]
@@ -242,6 +260,13 @@ class ScopeLexicon:
         if new_models:
             return Verdict(False, "products:" + ",".join(sorted(new_models)), PRODUCT_DEPARTMENT)
         asked, offered = specifics(question), offer.specifics
+        if len(asked["product"]) == 1:
+            known = self.configs.get(next(iter(asked["product"])))
+            # A bare "128G" may be the old phone's (trade-in); a configuration or a TB size is ours.
+            unmade = known and ((asked["memory"] - known["memory"])
+                                | {size for size in asked["storage"] - known["storage"] if size.endswith("t")})
+            if unmade and (known["memory"] or known["storage"]):
+                return Verdict(False, "version:" + ",".join(sorted(unmade)), PRODUCT_DEPARTMENT)
         if asked["product"] and offered["product"] and not asked["product"] <= offered["product"]:
             return Verdict(False, "products:" + ",".join(sorted(asked["product"] - offered["product"])))
         for kind in ("version", "memory", "storage", "date", "month"):
