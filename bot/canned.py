@@ -21,12 +21,14 @@ import yaml
 from bot.errors import QueueError
 from bot.faq.index import products
 from bot.faq.model import DM_LIMIT, Problem
+from bot.faq.scope import PRODUCT_NAMES as OUR_PRODUCTS
+from bot.faq.scope import product_key
 from bot.intents import DEPARTMENTS
 
 DEFAULT_DIR = Path("data/canned")
 PLACEHOLDERS = ("粉丝", "产品")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-PRODUCT_NAMES = {"x5": "X5", "x5pro": "X5 Pro", "a3": "A3", "buds3": "Buds 3", "watchs2": "Watch S2"}
+PRODUCT_NAMES = {product_key(name): name for name in OUR_PRODUCTS}  # "watchs2" -> "Watch S2"
 
 
 @dataclass(frozen=True)

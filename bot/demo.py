@@ -19,7 +19,7 @@ import heapq
 import math
 import random
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Sequence, Tuple
@@ -158,7 +158,7 @@ class Seeded:
     messages: int = 0
     tickets: int = 0
     operator_replies: int = 0
-    outcomes: Counter = None  # type: ignore[assignment]
+    outcomes: Counter = field(default_factory=Counter)
 
 
 class Seeder:
@@ -185,7 +185,7 @@ class Seeder:
         parsed = self._parse_batch([m.text for m in normalised if not m.is_empty])
         nlu = iter(parsed)
         results = [next(nlu) if not m.is_empty else NluResult(None, 0.0) for m in normalised]
-        done = Seeded(outcomes=Counter())
+        done = Seeded()
         events: List[Tuple[datetime, int, str, Any]] = [(p.at, i, "message", i) for i, p in enumerate(planned)]
         heapq.heapify(events)
         sequence = len(events)
@@ -287,8 +287,7 @@ class Seeder:
         session.execute(update(table).where(where, table.c.created_at >= self.started).values(**values))
 
     def _sent(self, session, where, at: datetime) -> None:
-        table = outbox
-        session.execute(update(table).where(where, table.c.created_at >= self.started).values(
+        session.execute(update(outbox).where(where, outbox.c.created_at >= self.started).values(
             created_at=at - timedelta(seconds=1), next_attempt_at=at, status=SENT, sent_at=at, attempts=1,
             send_deadline=None, worker_id=None))
 

@@ -79,18 +79,26 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
-def add_alternates(text: str, entry: FaqEntry, wordings: Sequence[str]) -> str:
-    """`text` with `wordings` appended to the alternates of `entry`; the rest of the file stays as
-    staff wrote it (comments, order, layout)."""
-    lines = text.split("\n")
+def _block(lines: List[str], entry: FaqEntry) -> Tuple[int, int, int]:
+    """The entry's lines [start, end) and the column of its keys."""
     start = entry.line - 1
     if not 0 <= start < len(lines) or not re.match(rf"^\s*- id:\s*['\"]?{re.escape(entry.id)}['\"]?\s*(#.*)?$",
                                                    lines[start]):
         raise FaqError([f"entry {entry.id} is no longer at {entry.file}:{entry.line}: reload the page and try again"])
-    key = lines[start].index("id:")  # the column of the entry's keys
+    key = lines[start].index("id:")
     end = start + 1
     while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) >= key):
         end += 1
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    return start, end, key
+
+
+def add_alternates(text: str, entry: FaqEntry, wordings: Sequence[str]) -> str:
+    """`text` with `wordings` appended to the alternates of `entry`; the rest of the file stays as
+    staff wrote it (comments, order, layout)."""
+    lines = text.split("\n")
+    start, end, key = _block(lines, entry)
     items = [" " * (key + 2) + "- " + json.dumps(w, ensure_ascii=False) for w in wordings]
     for k in range(start + 1, end):
         if not re.match(rf"^ {{{key}}}alternates:", lines[k]):
@@ -107,27 +115,10 @@ def add_alternates(text: str, entry: FaqEntry, wordings: Sequence[str]) -> str:
                 if lines[j].lstrip().startswith("- "):
                     items = [" " * _indent(lines[j]) + item.lstrip() for item in items]
         return "\n".join(lines[:last + 1] + items + lines[last + 1:])
-    while end > start + 1 and not lines[end - 1].strip():
-        end -= 1
     return "\n".join(lines[:end] + [" " * key + "alternates:"] + items + lines[end:])
 
 
 EDITABLE = ("question", "alternates", "answer", "comment")
-
-
-def _block(lines: List[str], entry: FaqEntry) -> Tuple[int, int, int]:
-    """The entry's lines [start, end) and the column of its keys."""
-    start = entry.line - 1
-    if not 0 <= start < len(lines) or not re.match(rf"^\s*- id:\s*['\"]?{re.escape(entry.id)}['\"]?\s*(#.*)?$",
-                                                   lines[start]):
-        raise FaqError([f"entry {entry.id} is no longer at {entry.file}:{entry.line}: reload the page and try again"])
-    key = lines[start].index("id:")
-    end = start + 1
-    while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) >= key):
-        end += 1
-    while end > start + 1 and not lines[end - 1].strip():
-        end -= 1
-    return start, end, key
 
 
 def replace_fields(text: str, entry: FaqEntry, values: Dict[str, object]) -> str:

@@ -288,3 +288,15 @@ def load_faq(paths: Iterable[Path]) -> Tuple[List[FaqEntry], List[Problem]]:
             seen_questions.setdefault(key, entry)
         unique.append(entry)
     return unique, problems
+
+
+def entry_by_id(directory: Path, entry_id: str) -> FaqEntry:
+    """The entry `entry_id` of a FAQ directory as its files are now (QueueError when there is none)."""
+    from bot.errors import QueueError
+
+    entries, _problems = load_faq([Path(directory)])
+    for entry in entries:
+        if entry.id == entry_id:
+            return entry
+    raise QueueError(f"there is no FAQ entry {entry_id!r} in {directory}: choose one from the list "
+                     "(it may have been renamed in its file)")

@@ -13,7 +13,7 @@ from typing import List, Sequence
 
 from bot.errors import FaqError, NotPermitted, QueueError
 from bot.faq import files
-from bot.faq.loader import load_faq
+from bot.faq.loader import entry_by_id, load_faq
 from bot.faq.model import COMMENT_LIMIT, DM_LIMIT, FaqEntry
 from bot.store.operators import Operator
 
@@ -30,13 +30,10 @@ def entries(faq_dir: Path, operator: Operator, search: str = "", department: str
 
 
 def entry(faq_dir: Path, operator: Operator, entry_id: str) -> FaqEntry:
-    found, _problems = load_faq([Path(faq_dir)])
-    for candidate in found:
-        if candidate.id == entry_id:
-            if not operator.can_see(candidate.department):
-                raise NotPermitted(f"FAQ entry {entry_id} belongs to {candidate.department}, not your department")
-            return candidate
-    raise QueueError(f"there is no FAQ entry {entry_id!r}: it may have been renamed in its file")
+    found = entry_by_id(faq_dir, entry_id)
+    if not operator.can_see(found.department):
+        raise NotPermitted(f"FAQ entry {entry_id} belongs to {found.department}, not your department")
+    return found
 
 
 def update(faq_dir: Path, operator: Operator, entry_id: str, question: str, alternates: Sequence[str],

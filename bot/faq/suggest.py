@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, update
 
 from bot.errors import FaqError, NotPermitted, QueueError
 from bot.faq import files
-from bot.faq.loader import load_faq
+from bot.faq.loader import entry_by_id
 from bot.faq.model import COMMENT_LIMIT, DM_LIMIT
 from bot.store import queue
 from bot.store.operators import Operator
@@ -56,7 +56,7 @@ def suggest_alternates(factory: Factory, operator: Operator, faq_dir: Path, faq_
         raise QueueError("choose at least one question to add as a wording of the entry")
     if len(wordings) > MAX_WORDINGS or any(len(w) > MAX_WORDING_CHARS for w in wordings):
         raise QueueError(f"at most {MAX_WORDINGS} wordings of at most {MAX_WORDING_CHARS} characters each")
-    entry = _entry(faq_dir, faq_id)
+    entry = entry_by_id(faq_dir, faq_id)
     if not operator.can_see(entry.department):
         raise NotPermitted(f"entry {faq_id} belongs to {entry.department}, not your department")
     with factory.begin() as session:
@@ -64,14 +64,6 @@ def suggest_alternates(factory: Factory, operator: Operator, faq_dir: Path, faq_
             ticket_id=None, department=entry.department, question="\n".join(wordings), answer="", kind=ALTERNATES,
             target_faq_id=faq_id, author=operator.name, status="proposed",
             created_at=datetime.now(timezone.utc))).inserted_primary_key[0]
-
-
-def _entry(faq_dir: Path, faq_id: str):
-    entries, _problems = load_faq([Path(faq_dir)])
-    for entry in entries:
-        if entry.id == faq_id:
-            return entry
-    raise QueueError(f"there is no FAQ entry {faq_id!r} in {faq_dir}: choose one from the list")
 
 
 def pending(factory: Factory, operator: Operator) -> List[Dict[str, Any]]:
@@ -100,7 +92,7 @@ def merge(factory: Factory, operator: Operator, suggestion_id: int, faq_dir: Pat
     if not operator.can_see(row["department"]):
         raise NotPermitted(f"suggestion {suggestion_id} belongs to {row['department']}, not your department")
     if row["kind"] == ALTERNATES:
-        entry = _entry(faq_dir, row["target_faq_id"])
+        entry = entry_by_id(faq_dir, row["target_faq_id"])
         known = {entry.question, *entry.alternates}
         wordings = [w for w in row["question"].split("\n") if w and w not in known]
         name, entry_id = Path(entry.file).name, entry.id

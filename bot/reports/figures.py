@@ -34,7 +34,6 @@ from bot.weibo.api import DM_REPLY_WINDOW_HOURS
 ACTIONS = ("answer", "social", "handoff", "human_takeover", "ignore")
 ACTION_NAMES = {"answer": "FAQ 自动回答", "social": "寒暄回复", "handoff": "转人工", "human_takeover": "人工跟进中追加",
                 "ignore": "忽略"}
-CHANNEL_NAMES = {"comment": "评论", "dm": "私信"}
 FEEDBACK_INTENTS = {"product_suggestion": "产品建议", "software_bug": "软件问题"}
 FOLLOWER_BANDS = ((0, "100 以下"), (100, "100-999"), (1_000, "1千-9,999"), (10_000, "1万-99,999"), (100_000, "10万以上"))
 SPIKE_DAYS, SPIKE_SIGMAS, SPIKE_MIN = 7, 2.0, 3
